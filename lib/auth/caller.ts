@@ -1,0 +1,70 @@
+import { decode } from "next-auth/jwt";
+import { ApiError } from "@/lib/api/errors";
+import type { Db } from "@/lib/db/client";
+import { findUserById, listMembershipsOfUser } from "@/lib/db/queries/accounts";
+import type { Role, User } from "@/lib/db/schema";
+import { userForToken, verifyCredentials } from "./accounts";
+import { authSecret } from "./secret";
+
+export const ORG_COOKIE = "cairn-org";
+const SESSION_COOKIES = ["__Secure-authjs.session-token", "authjs.session-token"];
+
+export type Caller = {
+  user: User;
+  orgId: string;
+  role: Role;
+  via: "session" | "token" | "basic";
+};
+
+function cookies(request: Request): Map<string, string> {
+  const jar = new Map<string, string>();
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) jar.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
+  }
+  return jar;
+}
+
+async function userFromSession(db: Db, jar: Map<string, string>): Promise<User | null> {
+  for (const name of SESSION_COOKIES) {
+    const token = jar.get(name);
+    if (!token) continue;
+    const payload = await decode({ token, secret: authSecret(), salt: name }).catch(() => null);
+    if (payload?.sub) return findUserById(db, payload.sub);
+  }
+  return null;
+}
+
+async function identify(db: Db, request: Request, allowBasic: boolean) {
+  const header = request.headers.get("authorization") ?? "";
+  const [scheme, value = ""] = header.split(" ", 2);
+  if (scheme?.toLowerCase() === "bearer") {
+    const user = await userForToken(db, value.trim());
+    if (!user) throw new ApiError("unauthorized", "This API token is not valid. Create a new one on the Tokens page.");
+    return { user, via: "token" as const };
+  }
+  if (scheme?.toLowerCase() === "basic" && allowBasic) {
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    const user = colon > 0 ? await verifyCredentials(db, decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
+    if (!user) throw new ApiError("unauthorized", "Wrong email or password.");
+    return { user, via: "basic" as const };
+  }
+  const user = await userFromSession(db, cookies(request));
+  return user ? { user, via: "session" as const } : null;
+}
+
+/**
+ * Who is calling and in which organization: a Bearer token, HTTP Basic (where allowed) or the
+ * session cookie. The org comes from the `x-cairn-org` header or `cairn-org` cookie when the
+ * user is a member there, else their first membership.
+ */
+export async function resolveCaller(db: Db, request: Request, opts: { allowBasic?: boolean } = {}): Promise<Caller> {
+  const identity = await identify(db, request, opts.allowBasic ?? false);
+  if (!identity) throw new ApiError("unauthorized", "Sign in, or send an API token as 'Authorization: Bearer <token>'.");
+  const memberships = await listMembershipsOfUser(db, { userId: identity.user.id });
+  const wanted = request.headers.get("x-cairn-org") ?? cookies(request).get(ORG_COOKIE);
+  const membership = memberships.find((m) => m.orgId === wanted) ?? memberships[0];
+  if (!membership) throw new ApiError("forbidden", "Your account belongs to no organization. Ask an owner to add you.");
+  return { user: identity.user, orgId: membership.orgId, role: membership.role, via: identity.via };
+}

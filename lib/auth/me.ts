@@ -1,0 +1,16 @@
+import { config } from "@/lib/config";
+import type { Db } from "@/lib/db/client";
+import { listMembershipsOfUser } from "@/lib/db/queries/accounts";
+import { orgUsage } from "@/lib/db/queries/checkpoints";
+import type { Caller } from "./caller";
+
+/** The signed-in user, their organizations, the current one and its storage use. */
+export async function describeCaller(db: Db, caller: Caller) {
+  const orgs = await listMembershipsOfUser(db, { userId: caller.user.id });
+  const usage = await orgUsage(db, { orgId: caller.orgId });
+  return {
+    user: { id: caller.user.id, email: caller.user.email, name: caller.user.name },
+    org: { id: caller.orgId, role: caller.role, usageBytes: usage, quotaBytes: config().orgQuotaBytes },
+    orgs: orgs.map((o) => ({ id: o.orgId, name: o.orgName, role: o.role })),
+  };
+}

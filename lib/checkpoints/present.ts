@@ -1,0 +1,61 @@
+import { stringify } from "yaml";
+import type { CheckpointFileResponse, CheckpointResponse } from "@/lib/api/schemas/checkpoints";
+import type { Checkpoint } from "@/lib/db/schema";
+import { formatBytes } from "@/lib/format";
+
+export type UsedBy = { jobId: string; jobName: string; status: string }[];
+
+/** The checkpoint object of API.md — what the API returns and `inspect` shows. */
+export function presentCheckpoint(
+  row: Checkpoint,
+  extra: { files?: CheckpointFileResponse[]; usedBy?: UsedBy } = {},
+): CheckpointResponse {
+  return {
+    kind: "Checkpoint",
+    metadata: {
+      id: row.id,
+      name: row.name,
+      creatorUserID: row.creatorUserId,
+      ownerOrgID: row.orgId,
+      visibility: row.visibility,
+    },
+    spec: {
+      sourceType: row.sourceType,
+      sourceUri: row.sourceUri,
+      storageProvider: row.connection,
+      sourceOptions: row.sourceOptions,
+      fromLocalFiles: row.sourceType === "local" && extra.files ? extra.files.map((f) => f.path) : [],
+    },
+    status: {
+      status: row.status,
+      message: row.message,
+      progress: {
+        bytesDone: row.bytesDone,
+        bytesTotal: row.bytesTotal,
+        filesDone: row.filesDone,
+        filesTotal: row.filesTotal,
+      },
+      size: row.size,
+      fileCount: row.fileCount,
+      ...(extra.files ? { files: extra.files } : {}),
+      usedBy: extra.usedBy ?? [],
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+      readyAt: row.readyAt?.toISOString() ?? null,
+    },
+  };
+}
+
+/** The same object as YAML with human sizes, like the reference `checkpoint inspect`. */
+export function checkpointYaml(checkpoint: CheckpointResponse): string {
+  const { status } = checkpoint;
+  const human = {
+    ...checkpoint,
+    status: {
+      ...status,
+      size: formatBytes(status.size),
+      files: status.files?.map((f) => ({ ...f, size: formatBytes(f.size) })),
+    },
+  };
+  return stringify(human, { lineWidth: 0 });
+}

@@ -1,0 +1,134 @@
+import { ApiError, notFound } from "@/lib/api/errors";
+import type { CreateCheckpointBody, ListCheckpointsQuery, PatchCheckpointBody } from "@/lib/api/schemas/checkpoints";
+import { isUuid } from "@/lib/api/schemas/common";
+import { isUniqueViolation } from "@/lib/auth/accounts";
+import type { Caller } from "@/lib/auth/caller";
+import { can } from "@/lib/auth/permissions";
+import type { Db } from "@/lib/db/client";
+import {
+  decodeCursor,
+  encodeCursor,
+  findCheckpoint,
+  insertCheckpoint,
+  insertLog,
+  listCheckpoints,
+  listLogs,
+  lockCheckpoint,
+  updateCheckpoint,
+} from "@/lib/db/queries/checkpoints";
+import { deleteFileRows, listFiles } from "@/lib/db/queries/files";
+import type { Checkpoint } from "@/lib/db/schema";
+import { presentCheckpoint } from "./present";
+import { sourceTypeAvailable } from "./source-types";
+
+type OrgScope = { orgId: string };
+
+const nameTaken = (name: string) =>
+  new ApiError("conflict", `A checkpoint named '${name}' already exists in this organization. Pick another name.`, {
+    fields: { name: "already taken" },
+  });
+
+/** A live checkpoint of the org by UUID or name; anything else — another org's too — is 404. */
+export async function resolveCheckpoint(db: Db, { orgId, ref }: OrgScope & { ref: string }): Promise<Checkpoint> {
+  const row = isUuid(ref) ? await findCheckpoint(db, { orgId, id: ref }) : await findCheckpoint(db, { orgId, name: ref });
+  if (!row) throw notFound(`Checkpoint '${ref}'`);
+  return row;
+}
+
+export async function listOrgCheckpoints(db: Db, { orgId }: OrgScope, query: ListCheckpointsQuery) {
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  if (query.cursor && !cursor) throw new ApiError("invalid_request", "The cursor is not valid. Start again from the first page.");
+  const { rows, hasMore, total } = await listCheckpoints(db, { orgId, ...query, cursor });
+  const last = rows.at(-1);
+  return {
+    items: rows.map((row) => presentCheckpoint(row)),
+    nextCursor: hasMore && last ? encodeCursor(last, query.sort) : null,
+    total,
+  };
+}
+
+export async function createCheckpoint(db: Db, caller: Caller, body: CreateCheckpointBody) {
+  if (!sourceTypeAvailable(body.sourceType)) {
+    throw new ApiError("validation_failed", `Source type '${body.sourceType}' is not available on this server yet. Use 'local' and upload the files.`, {
+      fields: { sourceType: "not available" },
+    });
+  }
+  if (await findCheckpoint(db, { orgId: caller.orgId, name: body.name })) throw nameTaken(body.name);
+  try {
+    const row = await insertCheckpoint(db, {
+      orgId: caller.orgId,
+      name: body.name,
+      creatorUserId: caller.user.id,
+      sourceType: body.sourceType as Checkpoint["sourceType"],
+      sourceUri: body.sourceUri ?? null,
+      connection: body.connection ?? null,
+      sourceOptions: body.sourceOptions ?? {},
+      status: body.sourceType === "local" ? "uploading" : "new",
+    });
+    await insertLog(db, { checkpointId: row.id, message: `Created by ${caller.user.email} from source '${body.sourceType}'.` });
+    return presentCheckpoint(row, { files: [] });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken(body.name);
+    throw error;
+  }
+}
+
+export async function getCheckpointDetail(db: Db, scope: OrgScope & { ref: string }) {
+  const row = await resolveCheckpoint(db, scope);
+  const files = await listFiles(db, { checkpointId: row.id });
+  return presentCheckpoint(row, { files });
+}
+
+export async function patchCheckpoint(db: Db, caller: Caller, ref: string, body: PatchCheckpointBody) {
+  const row = await resolveCheckpoint(db, { orgId: caller.orgId, ref });
+  if (body.visibility && body.visibility !== row.visibility && !can(caller.role, "admin")) {
+    throw new ApiError("forbidden", "Only owners and admins can make a checkpoint public or private.");
+  }
+  if (body.name && body.name !== row.name && (await findCheckpoint(db, { orgId: caller.orgId, name: body.name }))) {
+    throw nameTaken(body.name);
+  }
+  try {
+    const updated = await updateCheckpoint(db, { orgId: caller.orgId, id: row.id }, body);
+    if (!updated) throw notFound(`Checkpoint '${ref}'`);
+    if (body.name && body.name !== row.name) {
+      await insertLog(db, { checkpointId: row.id, message: `Renamed from '${row.name}' to '${body.name}' by ${caller.user.email}.` });
+    }
+    return presentCheckpoint(updated, { files: await listFiles(db, { checkpointId: row.id }) });
+  } catch (error) {
+    if (isUniqueViolation(error) && body.name) throw nameTaken(body.name);
+    throw error;
+  }
+}
+
+/** Soft-deletes the checkpoint and drops its manifest; the blobs go at the next collection. */
+export async function deleteCheckpoint(db: Db, { orgId, ref }: OrgScope & { ref: string }) {
+  const row = await resolveCheckpoint(db, { orgId, ref });
+  await db.transaction(async (tx) => {
+    const locked = await lockCheckpoint(tx, { orgId, id: row.id });
+    if (!locked) throw notFound(`Checkpoint '${ref}'`);
+    await deleteFileRows(tx, { checkpointId: row.id });
+    await updateCheckpoint(tx, { orgId, id: row.id }, { deletedAt: new Date(), size: 0, fileCount: 0 });
+  });
+  return row;
+}
+
+export async function checkpointLogs(db: Db, scope: OrgScope & { ref: string }) {
+  const row = await resolveCheckpoint(db, scope);
+  const items = await listLogs(db, { orgId: scope.orgId, checkpointId: row.id });
+  return { items: items.map((item) => ({ ...item, at: item.at.toISOString() })) };
+}
+
+export async function checkpointFiles(db: Db, scope: OrgScope & { ref: string; prefix?: string }) {
+  const row = await resolveCheckpoint(db, scope);
+  const items = await listFiles(db, { checkpointId: row.id, prefix: scope.prefix });
+  return { items, nextCursor: null, total: items.length };
+}
+
+/** The error for any attempt to change the content of a checkpoint that is not uploading. */
+export function notWritable(row: Checkpoint): ApiError {
+  const why =
+    row.status === "ready"
+      ? "it is ready, and a ready checkpoint's content is immutable. Create a new checkpoint instead."
+      : `its status is '${row.status}'; files can only be added while it is 'uploading'.`;
+  return new ApiError("conflict", `Checkpoint '${row.name}' cannot take files: ${why}`, { status: row.status });
+}

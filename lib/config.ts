@@ -1,0 +1,63 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const GB = 1_000_000_000;
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  }
+  return Math.floor(value);
+}
+
+/** The data directory holding the embedded database, blobs, uploads and generated keys. */
+export function dataDir(): string {
+  return path.resolve(process.env.CAIRN_DATA_DIR || "./.data");
+}
+
+/** Every setting Cairn reads from the environment, with its embedded default. */
+export function config() {
+  return {
+    dataDir: dataDir(),
+    databaseUrl: process.env.DATABASE_URL || null,
+    storage: (process.env.CAIRN_STORAGE === "s3" ? "s3" : "fs") as "fs" | "s3",
+    s3: {
+      bucket: process.env.CAIRN_S3_BUCKET || "",
+      endpoint: process.env.CAIRN_S3_ENDPOINT || undefined,
+      forcePathStyle: process.env.CAIRN_S3_FORCE_PATH_STYLE === "true",
+      region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+    },
+    maxCheckpointBytes: intFromEnv("CAIRN_MAX_CHECKPOINT_BYTES", 500 * GB),
+    orgQuotaBytes: intFromEnv("CAIRN_ORG_QUOTA_BYTES", 50 * GB),
+    uploadExpiryHours: intFromEnv("CAIRN_UPLOAD_EXPIRY_HOURS", 24),
+    signupEnabled: process.env.CAIRN_SIGNUP !== "false",
+  };
+}
+
+export type CairnConfig = ReturnType<typeof config>;
+
+/**
+ * Reads a secret from the environment, or from a file in the data directory that is
+ * generated on first use, so the embedded mode needs no env vars and survives restarts.
+ */
+export function persistentSecret(envName: string, fileName: string): string {
+  const fromEnv = process.env[envName];
+  if (fromEnv) return fromEnv;
+  const file = path.join(dataDir(), fileName);
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(dataDir(), { recursive: true });
+    const secret = randomBytes(32).toString("base64url");
+    try {
+      writeFileSync(file, secret, { flag: "wx", mode: 0o600 });
+      return secret;
+    } catch {
+      return readFileSync(file, "utf8").trim();
+    }
+  }
+}

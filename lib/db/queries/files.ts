@@ -1,0 +1,66 @@
+import { and, asc, eq, like, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { blobs, checkpointFiles, checkpoints } from "../schema";
+
+export async function listFiles(db: Db, { checkpointId, prefix }: { checkpointId: string; prefix?: string }) {
+  const conditions = [eq(checkpointFiles.checkpointId, checkpointId)];
+  if (prefix) conditions.push(like(checkpointFiles.path, `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  return db
+    .select({ path: checkpointFiles.path, size: checkpointFiles.size, sha256: checkpointFiles.sha256 })
+    .from(checkpointFiles)
+    .where(and(...conditions))
+    .orderBy(asc(checkpointFiles.path));
+}
+
+export async function findFile(db: Db, { checkpointId, path }: { checkpointId: string; path: string }) {
+  const [row] = await db
+    .select()
+    .from(checkpointFiles)
+    .where(and(eq(checkpointFiles.checkpointId, checkpointId), eq(checkpointFiles.path, path)));
+  return row ?? null;
+}
+
+/**
+ * Records a file of a checkpoint (replacing one at the same path) and keeps the checkpoint's
+ * size and file count in step, in the caller's transaction.
+ */
+export async function putFileRow(
+  db: Db,
+  { checkpointId, path, size, sha256 }: { checkpointId: string; path: string; size: number; sha256: string },
+) {
+  await db.insert(blobs).values({ sha256, size }).onConflictDoNothing();
+  const previous = await findFile(db, { checkpointId, path });
+  await db
+    .insert(checkpointFiles)
+    .values({ checkpointId, path, size, sha256 })
+    .onConflictDoUpdate({ target: [checkpointFiles.checkpointId, checkpointFiles.path], set: { size, sha256 } });
+  await db
+    .update(checkpoints)
+    .set({
+      size: sql`${checkpoints.size} + ${size - (previous?.size ?? 0)}`,
+      fileCount: sql`${checkpoints.fileCount} + ${previous ? 0 : 1}`,
+      updatedAt: new Date(),
+    })
+    .where(eq(checkpoints.id, checkpointId));
+}
+
+export async function deleteFileRows(db: Db, { checkpointId }: { checkpointId: string }) {
+  await db.delete(checkpointFiles).where(eq(checkpointFiles.checkpointId, checkpointId));
+}
+
+/** Blobs no file references any more and older than the grace period (so in-flight writes are safe). */
+export async function unreferencedBlobs(db: Db, { olderThan, limit }: { olderThan: Date; limit: number }) {
+  return db
+    .select({ sha256: blobs.sha256 })
+    .from(blobs)
+    .where(
+      sql`${blobs.createdAt} < ${olderThan.toISOString()}::timestamptz and not exists (select 1 from ${checkpointFiles} where ${checkpointFiles.sha256} = ${blobs.sha256})`,
+    )
+    .limit(limit);
+}
+
+export async function deleteBlobRow(db: Db, { sha256 }: { sha256: string }) {
+  await db
+    .delete(blobs)
+    .where(sql`${blobs.sha256} = ${sha256} and not exists (select 1 from ${checkpointFiles} where ${checkpointFiles.sha256} = ${sha256})`);
+}

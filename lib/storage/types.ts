@@ -1,0 +1,33 @@
+import type { Readable } from "node:stream";
+
+export type StoredBlob = { sha256: string; size: number };
+
+/** Thrown when a stream carries more bytes than the caller allowed; nothing is stored. */
+export class BlobTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`The data is larger than the ${limit} bytes allowed.`);
+    this.name = "BlobTooLargeError";
+  }
+}
+
+export type ByteRange = { start: number; end: number };
+
+/**
+ * Content-addressed storage: a blob's key is the SHA-256 of its bytes, computed while they are
+ * written, so identical files are stored once and a half-written blob never has a name.
+ */
+export interface BlobStore {
+  readonly kind: "fs" | "s3";
+  /** Streams bytes in, hashing them on the way; rejects with BlobTooLargeError past `maxBytes`. */
+  put(source: Readable | AsyncIterable<Uint8Array>, opts?: { maxBytes?: number; onBytes?: (n: number) => void }): Promise<StoredBlob>;
+  /** Moves a finished local file into the store (it is consumed). `sha256` skips re-hashing when known. */
+  putFile(filePath: string, opts?: { sha256?: string }): Promise<StoredBlob>;
+  has(sha256: string): Promise<boolean>;
+  /** The blob's bytes, or the inclusive range of them. */
+  get(sha256: string, range?: ByteRange): Promise<Readable>;
+  delete(sha256: string): Promise<void>;
+  /** Where the blob lives on this machine's disk, when the driver keeps blobs on disk. */
+  localPath?(sha256: string): string;
+}
+
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;

@@ -1,0 +1,57 @@
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { ApiError, notFound } from "@/lib/api/errors";
+import { uploadBudget } from "@/lib/checkpoints/limits";
+import { filePathProblem } from "@/lib/checkpoints/naming";
+import { notWritable, resolveCheckpoint } from "@/lib/checkpoints/service";
+import type { Db } from "@/lib/db/client";
+import { insertLog, lockCheckpoint } from "@/lib/db/queries/checkpoints";
+import { putFileRow } from "@/lib/db/queries/files";
+import type { Checkpoint } from "@/lib/db/schema";
+import { formatBytes } from "@/lib/format";
+import { BlobTooLargeError, getBlobStore, type StoredBlob } from "@/lib/storage";
+
+export function assertFilePath(filePath: string): string {
+  const problem = filePathProblem(filePath);
+  if (problem) throw new ApiError("validation_failed", problem, { fields: { path: problem } });
+  return filePath;
+}
+
+/** Records a stored blob as a file of the checkpoint, if the checkpoint still takes files. */
+export async function attachBlob(db: Db, checkpoint: Checkpoint, filePath: string, blob: StoredBlob) {
+  await db.transaction(async (tx) => {
+    const row = await lockCheckpoint(tx, { orgId: checkpoint.orgId, id: checkpoint.id });
+    if (!row) throw notFound(`Checkpoint '${checkpoint.name}'`);
+    if (row.status !== "uploading") throw notWritable(row);
+    await putFileRow(tx, { checkpointId: row.id, path: filePath, ...blob });
+    await insertLog(tx, { checkpointId: row.id, message: `Received ${filePath} (${formatBytes(blob.size)}).` });
+  });
+}
+
+/** `PUT …/files/{path}`: streams the body into the blob store within the cap and quota. */
+export async function storeFileFromBody(
+  db: Db,
+  { orgId, ref, filePath, body, contentLength }: {
+    orgId: string;
+    ref: string;
+    filePath: string;
+    body: ReadableStream<Uint8Array> | null;
+    contentLength: number | null;
+  },
+) {
+  const checkpoint = await resolveCheckpoint(db, { orgId, ref });
+  assertFilePath(filePath);
+  if (checkpoint.status !== "uploading") throw notWritable(checkpoint);
+  const budget = await uploadBudget(db, checkpoint);
+  if (contentLength !== null && contentLength > budget.maxBytes) throw budget.error(contentLength);
+  const source = body ? Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>) : Readable.from([]);
+  let blob: StoredBlob;
+  try {
+    blob = await getBlobStore().put(source, { maxBytes: budget.maxBytes });
+  } catch (error) {
+    if (error instanceof BlobTooLargeError) throw budget.error();
+    throw error;
+  }
+  await attachBlob(db, checkpoint, filePath, blob);
+  return { path: filePath, ...blob };
+}

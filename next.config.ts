@@ -1,0 +1,18 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // Native, WASM and stream-heavy server packages load from node_modules instead of the bundle.
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "@node-rs/argon2",
+    "@tus/server",
+    "@tus/file-store",
+    "pg",
+    "@aws-sdk/client-s3",
+    "@aws-sdk/lib-storage",
+  ],
+  poweredByHeader: false,
+  typedRoutes: false,
+};
+
+export default nextConfig;

@@ -1,0 +1,42 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { openDatabase, setDatabase, type Database } from "@/lib/db/client";
+
+export type TestDatabase = Database & { label: string };
+
+/** The databases every integration suite runs against: PGlite always, Postgres when configured. */
+export const testDatabases: string[] = ["pglite", ...(process.env.TEST_DATABASE_URL ? ["postgres"] : [])];
+
+/**
+ * Opens a fresh, migrated database of the given kind and installs it as the app's database.
+ * Postgres gets a database of its own per call, dropped again by `close`.
+ */
+export async function openTestDatabase(kind: string): Promise<TestDatabase> {
+  if (kind === "pglite") {
+    const database = await openDatabase({ url: null });
+    setDatabase(database);
+    return { ...database, label: kind };
+  }
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error("TEST_DATABASE_URL is not set");
+  const name = `cairn_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString() });
+  setDatabase(database);
+  return {
+    ...database,
+    label: kind,
+    async close() {
+      await database.close();
+      const dropper = new pg.Client({ connectionString: adminUrl });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}

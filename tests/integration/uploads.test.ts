@@ -1,0 +1,182 @@
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as list from "@/app/api/v1/checkpoints/route";
+import * as one from "@/app/api/v1/checkpoints/[ref]/route";
+import * as file from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
+import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
+import { getDb } from "@/lib/db/client";
+import { expireAbandonedUploads } from "@/lib/uploads/maintenance";
+import { call, json, useTempDataDir } from "../helpers/api";
+import { signUpWithToken, type TestUser } from "../helpers/accounts";
+import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import { tus } from "../helpers/tus";
+
+type Envelope = { error: { code: string; message: string; details?: Record<string, unknown> } };
+const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+describe.each(testDatabases)("uploads, limits and expiry on %s", (kind) => {
+  let database: TestDatabase;
+  let data: ReturnType<typeof useTempDataDir>;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    data = useTempDataDir();
+    database = await openTestDatabase(kind);
+    user = await signUpWithToken("uploader");
+  });
+  afterAll(async () => {
+    delete process.env.CAIRN_ORG_QUOTA_BYTES;
+    delete process.env.CAIRN_MAX_CHECKPOINT_BYTES;
+    await database.close();
+    data.cleanup();
+  });
+
+  async function newCheckpoint(name: string): Promise<string> {
+    const response = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name, sourceType: "local" } });
+    return (await json<{ metadata: { id: string } }>(response)).metadata.id;
+  }
+  const blobFiles = () => {
+    const root = path.join(data.dir, "blobs");
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [e.name]));
+    try {
+      return walk(root).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    } catch {
+      return [];
+    }
+  };
+
+  it("takes a file over tus in chunks, resumes from the server's offset, and commits", async () => {
+    const id = await newCheckpoint("tus-one");
+    const bytes = randomBytes(3 * 1024 * 1024 + 17);
+    const created = await tus.create(user.token, { checkpointId: id, path: "shards/model-00001.bin" }, bytes.length);
+    expect(created.status).toBe(201);
+    const uploadId = tus.idFrom(created);
+
+    const first = await tus.patch(user.token, uploadId, 0, bytes.subarray(0, 1024 * 1024));
+    expect(first.status).toBe(204);
+    expect(first.headers.get("upload-offset")).toBe(String(1024 * 1024));
+
+    const early = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    expect(early.status).toBe(422);
+    expect((await json<Envelope>(early)).error.message).toBe("1 upload is not finished. Wait for it to complete (or cancel it), then commit again.");
+
+    const wrongOffset = await tus.patch(user.token, uploadId, 5, bytes.subarray(5, 10));
+    expect(wrongOffset.status).toBe(409);
+    expect((await json<Envelope>(wrongOffset)).error.code).toBe("conflict");
+
+    const head = await tus.head(user.token, uploadId);
+    const offset = Number(head.headers.get("upload-offset"));
+    expect(offset).toBe(1024 * 1024);
+    const rest = await tus.patch(user.token, uploadId, offset, bytes.subarray(offset));
+    expect(rest.status).toBe(204);
+
+    const done = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    expect(done.status).toBe(200);
+    const ready = await json<{ status: { files: { path: string; sha256: string; size: number }[] } }>(done);
+    expect(ready.status.files).toEqual([{ path: "shards/model-00001.bin", size: bytes.length, sha256: sha(bytes) }]);
+    const download = await call(file.GET, "/x", { token: user.token, params: { ref: id, path: ["shards", "model-00001.bin"] } });
+    expect(sha(Buffer.from(await download.arrayBuffer()))).toBe(sha(bytes));
+  });
+
+  it("refuses tus uploads to a ready checkpoint (409) and with a bad path (422)", async () => {
+    const ready = await tus.create(user.token, { checkpointId: (await json<{ metadata: { id: string } }>(await call(one.GET, "/x", { token: user.token, params: { ref: "tus-one" } }))).metadata.id, path: "x.bin" }, 10);
+    expect(ready.status).toBe(409);
+    expect((await json<Envelope>(ready)).error.message).toContain("immutable");
+
+    const id = await newCheckpoint("tus-paths");
+    const bad = await tus.create(user.token, { checkpointId: id, path: "../escape.bin" }, 10);
+    expect(bad.status).toBe(422);
+    expect((await json<Envelope>(bad)).error.code).toBe("validation_failed");
+  });
+
+  it("stores identical content once", async () => {
+    const id = await newCheckpoint("dedup");
+    const bytes = randomBytes(50_000);
+    const before = blobFiles().length;
+    for (const name of ["a.bin", "b.bin"]) {
+      const response = await call(file.PUT, "/x", { method: "PUT", token: user.token, rawBody: bytes, params: { ref: id, path: [name] } });
+      expect(response.status).toBe(201);
+    }
+    expect(blobFiles().length).toBe(before + 1);
+  });
+
+  it("enforces the org quota on declared lengths and on streams without one, leaving nothing behind", async () => {
+    const id = await newCheckpoint("quota-check");
+    const me = await json<{ status: { size: number } }>(await call(one.GET, "/x", { token: user.token, params: { ref: id } }));
+    expect(me.status.size).toBe(0);
+    process.env.CAIRN_ORG_QUOTA_BYTES = String(4 * 1024 * 1024);
+    try {
+      const declared = await tus.create(user.token, { checkpointId: id, path: "big.bin" }, 2 * 1024 * 1024);
+      expect(declared.status).toBe(413);
+      const body = await json<Envelope>(declared);
+      expect(body.error.code).toBe("quota_exceeded");
+      expect(body.error.message).toMatch(/storage quota: [\d.]+ MB of 4 MB used/);
+      expect(body.error.details).toMatchObject({ quotaBytes: 4 * 1024 * 1024 });
+
+      const blobsBefore = blobFiles().length;
+      const big = randomBytes(2 * 1024 * 1024);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < big.length; i += 65536) controller.enqueue(big.subarray(i, i + 65536));
+          controller.close();
+        },
+      });
+      const streamed = await call(file.PUT, "/x", { method: "PUT", token: user.token, rawBody: stream, params: { ref: id, path: ["big.bin"] } });
+      expect(streamed.status).toBe(413);
+      expect((await json<Envelope>(streamed)).error.code).toBe("quota_exceeded");
+      expect(blobFiles().length).toBe(blobsBefore);
+      expect(readdirSync(path.join(data.dir, "blobs", "tmp"))).toEqual([]);
+
+      const deferred = await tus.create(user.token, { checkpointId: id, path: "deferred.bin" });
+      expect(deferred.status).toBe(201);
+      const over = await tus.patch(user.token, tus.idFrom(deferred), 0, big, { "upload-length": String(big.length) });
+      expect(over.status).toBe(413);
+      expect((await json<Envelope>(over)).error.code).toBe("quota_exceeded");
+      const after = await json<{ status: { size: number; fileCount: number } }>(await call(one.GET, "/x", { token: user.token, params: { ref: id } }));
+      expect(after.status).toMatchObject({ size: 0, fileCount: 0 });
+    } finally {
+      delete process.env.CAIRN_ORG_QUOTA_BYTES;
+    }
+  });
+
+  it("enforces the checkpoint cap with payload_too_large", async () => {
+    const id = await newCheckpoint("cap-check");
+    process.env.CAIRN_MAX_CHECKPOINT_BYTES = "1000";
+    try {
+      const response = await call(file.PUT, "/x", {
+        method: "PUT",
+        token: user.token,
+        rawBody: randomBytes(1001),
+        headers: { "content-length": "1001" },
+        params: { ref: id, path: ["w.bin"] },
+      });
+      expect(response.status).toBe(413);
+      const body = await json<Envelope>(response);
+      expect(body.error.code).toBe("payload_too_large");
+      expect(body.error.message).toContain("CAIRN_MAX_CHECKPOINT_BYTES");
+      const declared = await tus.create(user.token, { checkpointId: id, path: "w.bin" }, 5000);
+      expect(declared.status).toBe(413);
+      expect((await json<Envelope>(declared)).error.code).toBe("payload_too_large");
+    } finally {
+      delete process.env.CAIRN_MAX_CHECKPOINT_BYTES;
+    }
+  });
+
+  it("discards uploads abandoned past the expiry, so commit is unblocked", async () => {
+    const id = await newCheckpoint("abandoned");
+    await call(file.PUT, "/x", { method: "PUT", token: user.token, rawBody: "kept", params: { ref: id, path: ["kept.txt"] } });
+    const created = await tus.create(user.token, { checkpointId: id, path: "never.bin" }, 100);
+    await tus.patch(user.token, tus.idFrom(created), 0, randomBytes(10));
+    const blocked = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    expect(blocked.status).toBe(422);
+
+    const removed = await expireAbandonedUploads(await getDb(), new Date(Date.now() + 25 * 3600 * 1000));
+    expect(removed).toBeGreaterThanOrEqual(1);
+    expect(readdirSync(path.join(data.dir, "uploads")).filter((f) => f.startsWith(tus.idFrom(created)))).toEqual([]);
+    const committed = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    expect(committed.status).toBe(200);
+  });
+});
