@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from "node:crypto";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as health from "@/app/api/health/route";
+import * as list from "@/app/api/v1/checkpoints/route";
+import * as one from "@/app/api/v1/checkpoints/[ref]/route";
+import * as file from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
+import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
+import { getDb } from "@/lib/db/client";
+import { getBlobStore } from "@/lib/storage";
+import { collectBlobs } from "@/lib/storage/gc";
+import { call, json, useTempDataDir } from "../helpers/api";
+import { signUpWithToken } from "../helpers/accounts";
+import { openTestDatabase, type TestDatabase } from "../helpers/db";
+import { startS3rver } from "../helpers/s3";
+import { tus } from "../helpers/tus";
+
+const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+const kind = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
+
+describe(`production mode: ${kind} + S3 (CAIRN_STORAGE=s3 against s3rver)`, () => {
+  let database: TestDatabase;
+  let data: ReturnType<typeof useTempDataDir>;
+  let s3: Awaited<ReturnType<typeof startS3rver>>;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    s3 = await startS3rver(["cairn-blobs"]);
+    data = useTempDataDir();
+    Object.assign(process.env, {
+      CAIRN_STORAGE: "s3",
+      CAIRN_S3_BUCKET: "cairn-blobs",
+      CAIRN_S3_ENDPOINT: s3.endpoint,
+      CAIRN_S3_FORCE_PATH_STYLE: "true",
+      AWS_ACCESS_KEY_ID: "S3RVER",
+      AWS_SECRET_ACCESS_KEY: "S3RVER",
+      AWS_REGION: "us-east-1",
+    });
+    database = await openTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database.close();
+    for (const key of ["CAIRN_STORAGE", "CAIRN_S3_BUCKET", "CAIRN_S3_ENDPOINT", "CAIRN_S3_FORCE_PATH_STYLE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"]) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    data.cleanup();
+    await s3.stop();
+  });
+
+  const blobKeys = async () => {
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      region: "us-east-1",
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: "cairn-blobs", Prefix: "blobs/" }));
+    return (listed.Contents ?? []).map((o) => o.Key ?? "");
+  };
+
+  it("reports the production drivers on /api/health", async () => {
+    const response = await call(health.GET, "/api/health");
+    expect(await json(response)).toEqual({ ok: true, db: kind, storage: "s3" });
+  });
+
+  it("uploads over tus and PUT into S3, commits, serves ranges, and collects blobs after delete", async () => {
+    const user = await signUpWithToken("prod");
+    const created = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name: "prod-ckpt", sourceType: "local" } });
+    const id = (await json<{ metadata: { id: string } }>(created)).metadata.id;
+
+    const shard = randomBytes(6 * 1024 * 1024 + 3);
+    const upload = await tus.create(user.token, { checkpointId: id, path: "model/shard-1.bin" }, shard.length);
+    const uploadId = tus.idFrom(upload);
+    expect((await tus.patch(user.token, uploadId, 0, shard.subarray(0, 4 * 1024 * 1024))).status).toBe(204);
+    expect((await tus.patch(user.token, uploadId, 4 * 1024 * 1024, shard.subarray(4 * 1024 * 1024))).status).toBe(204);
+    const config = Buffer.from('{"architectures":["LlamaForCausalLM"]}');
+    expect((await call(file.PUT, "/x", { method: "PUT", token: user.token, rawBody: config, params: { ref: id, path: ["config.json"] } })).status).toBe(201);
+
+    const done = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    expect(done.status).toBe(200);
+    expect((await blobKeys()).sort()).toEqual([`blobs/${sha(shard).slice(0, 2)}/${sha(shard)}`, `blobs/${sha(config).slice(0, 2)}/${sha(config)}`].sort());
+
+    const ranged = await call(file.GET, "/x", { token: user.token, headers: { range: "bytes=1000-1999" }, params: { ref: id, path: ["model", "shard-1.bin"] } });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(shard.subarray(1000, 2000))).toBe(true);
+    const whole = await call(file.GET, "/x", { token: user.token, params: { ref: id, path: ["model", "shard-1.bin"] } });
+    expect(sha(Buffer.from(await whole.arrayBuffer()))).toBe(sha(shard));
+
+    expect((await call(one.DELETE, "/x", { method: "DELETE", token: user.token, params: { ref: id } })).status).toBe(204);
+    const removed = await collectBlobs(await getDb(), getBlobStore(), { graceMs: 0 });
+    expect(removed).toBe(2);
+    expect(await blobKeys()).toEqual([]);
+  });
+});
