@@ -1,6 +1,6 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { startMaintenance } = await import("./lib/maintenance");
-    startMaintenance();
+    const { startBackgroundWork } = await import("./lib/maintenance");
+    startBackgroundWork();
   }
 }

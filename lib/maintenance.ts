@@ -1,4 +1,5 @@
 import { getDb } from "@/lib/db/client";
+import { startIngestWorkers } from "@/lib/ingest/worker";
 import { getBlobStore } from "@/lib/storage";
 import { collectBlobs } from "@/lib/storage/gc";
 import { expireAbandonedUploads } from "@/lib/uploads/maintenance";
@@ -11,9 +12,16 @@ async function sweep(): Promise<void> {
   await collectBlobs(db, getBlobStore());
 }
 
-/** Periodic housekeeping in the server process: abandoned uploads and unreferenced blobs. */
-export function startMaintenance(): void {
+/**
+ * Background work of a server process: periodic housekeeping (abandoned uploads, unreferenced
+ * blobs) and, unless `CAIRN_WORKERS=0` (web replicas next to `npm run worker` processes), the
+ * ingest workers.
+ */
+export function startBackgroundWork(): void {
   const run = () => sweep().catch((error) => console.error("maintenance sweep failed", error));
   setTimeout(run, 30_000).unref();
   setInterval(run, INTERVAL_MS).unref();
+  if (process.env.CAIRN_WORKERS !== "0") {
+    startIngestWorkers().catch((error) => console.error("could not start ingest workers", error));
+  }
 }

@@ -19,7 +19,8 @@ import {
 import { deleteFileRows, listFiles } from "@/lib/db/queries/files";
 import type { Checkpoint } from "@/lib/db/schema";
 import { presentCheckpoint } from "./present";
-import { sourceTypeAvailable } from "./source-types";
+import { enqueueIngest } from "@/lib/queue/tasks";
+import { assertSourceUsable } from "./source-check";
 
 type OrgScope = { orgId: string };
 
@@ -48,11 +49,7 @@ export async function listOrgCheckpoints(db: Db, { orgId }: OrgScope, query: Lis
 }
 
 export async function createCheckpoint(db: Db, caller: Caller, body: CreateCheckpointBody) {
-  if (!sourceTypeAvailable(body.sourceType)) {
-    throw new ApiError("validation_failed", `Source type '${body.sourceType}' is not available on this server yet. Use 'local' and upload the files.`, {
-      fields: { sourceType: "not available" },
-    });
-  }
+  await assertSourceUsable(db, caller.orgId, body);
   if (await findCheckpoint(db, { orgId: caller.orgId, name: body.name })) throw nameTaken(body.name);
   try {
     const row = await insertCheckpoint(db, {
@@ -66,6 +63,7 @@ export async function createCheckpoint(db: Db, caller: Caller, body: CreateCheck
       status: body.sourceType === "local" ? "uploading" : "new",
     });
     await insertLog(db, { checkpointId: row.id, message: `Created by ${caller.user.email} from source '${body.sourceType}'.` });
+    if (row.sourceType !== "local") await enqueueIngest({ checkpointId: row.id, orgId: row.orgId });
     return presentCheckpoint(row, { files: [] });
   } catch (error) {
     if (isUniqueViolation(error)) throw nameTaken(body.name);

@@ -66,6 +66,9 @@ export const checkpoints = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     readyAt: timestamp("ready_at", { withTimezone: true }),
+    /** Set by the worker that owns the running ingest; progress writes by anyone else are ignored. */
+    ingestToken: uuid("ingest_token"),
+    ingestAttempts: integer("ingest_attempts").notNull().default(0),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
   },
   (t) => [

@@ -1,0 +1,115 @@
+import { and, eq, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { checkpoints, type CheckpointStatus } from "../schema";
+
+const IN_FLIGHT: CheckpointStatus[] = ["new", "downloading", "extracting"];
+
+/**
+ * Takes ownership of a checkpoint's ingest: a `new` one, or one whose owner stopped reporting
+ * before `staleBefore` (its server died). Returns the row, or null when someone else owns it
+ * or it is already finished.
+ */
+export async function claimIngest(db: Db, { checkpointId, token, staleBefore }: { checkpointId: string; token: string; staleBefore: Date }) {
+  const [row] = await db
+    .update(checkpoints)
+    .set({
+      status: "downloading",
+      ingestToken: token,
+      ingestAttempts: sql`${checkpoints.ingestAttempts} + 1`,
+      message: null,
+      bytesDone: 0,
+      bytesTotal: null,
+      filesDone: 0,
+      filesTotal: null,
+      size: 0,
+      fileCount: 0,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(checkpoints.id, checkpointId),
+        isNull(checkpoints.deletedAt),
+        ne(checkpoints.sourceType, "local"),
+        or(
+          and(eq(checkpoints.status, "new"), isNull(checkpoints.ingestToken)),
+          and(inArray(checkpoints.status, IN_FLIGHT), lt(checkpoints.updatedAt, staleBefore)),
+        ),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+export type IngestProgress = Partial<{
+  status: CheckpointStatus;
+  bytesDone: number;
+  bytesTotal: number | null;
+  filesDone: number;
+  filesTotal: number | null;
+  message: string | null;
+}>;
+
+/** Writes progress if the caller still owns the ingest; false means ownership was lost. */
+export async function reportIngest(db: Db, { checkpointId, token }: { checkpointId: string; token: string }, progress: IngestProgress) {
+  const rows = await db
+    .update(checkpoints)
+    .set({ ...progress, updatedAt: new Date() })
+    .where(and(eq(checkpoints.id, checkpointId), eq(checkpoints.ingestToken, token), isNull(checkpoints.deletedAt)))
+    .returning({ id: checkpoints.id });
+  return rows.length > 0;
+}
+
+/** Seals the ingest: `ready` with the final totals, ownership released, in the caller's transaction. */
+export async function completeIngest(db: Db, { checkpointId, token }: { checkpointId: string; token: string }) {
+  const now = new Date();
+  const rows = await db
+    .update(checkpoints)
+    .set({
+      status: "ready",
+      readyAt: now,
+      updatedAt: now,
+      ingestToken: null,
+      message: null,
+      bytesDone: sql`${checkpoints.size}`,
+      bytesTotal: sql`${checkpoints.size}`,
+      filesDone: sql`${checkpoints.fileCount}`,
+      filesTotal: sql`${checkpoints.fileCount}`,
+    })
+    .where(and(eq(checkpoints.id, checkpointId), eq(checkpoints.ingestToken, token), isNull(checkpoints.deletedAt)))
+    .returning();
+  return rows[0] ?? null;
+}
+
+/** Ends the ingest as `failed`, or hands it back as `new` for another attempt. */
+export async function releaseIngest(
+  db: Db,
+  { checkpointId, token }: { checkpointId: string; token: string },
+  outcome: { status: "failed" | "new"; message: string },
+) {
+  await db
+    .update(checkpoints)
+    .set({ status: outcome.status, message: outcome.message, ingestToken: null, updatedAt: new Date(), size: 0, fileCount: 0 })
+    .where(and(eq(checkpoints.id, checkpointId), eq(checkpoints.ingestToken, token)));
+}
+
+/** Ingests whose owner stopped reporting: the server running them died. */
+export async function orphanedIngests(db: Db, { staleBefore }: { staleBefore: Date }) {
+  return db
+    .select({ id: checkpoints.id, orgId: checkpoints.orgId, attempts: checkpoints.ingestAttempts, status: checkpoints.status })
+    .from(checkpoints)
+    .where(
+      and(
+        isNull(checkpoints.deletedAt),
+        ne(checkpoints.sourceType, "local"),
+        inArray(checkpoints.status, IN_FLIGHT),
+        lt(checkpoints.updatedAt, staleBefore),
+      ),
+    );
+}
+
+export async function failOrphan(db: Db, { checkpointId, message }: { checkpointId: string; message: string }) {
+  await db
+    .update(checkpoints)
+    .set({ status: "failed", message, ingestToken: null, updatedAt: new Date() })
+    .where(and(eq(checkpoints.id, checkpointId), inArray(checkpoints.status, IN_FLIGHT)));
+}

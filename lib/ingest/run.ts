@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { archiveKind, archiveLimits, extractArchive } from "@/lib/archive/extract";
+import { uploadBudget } from "@/lib/checkpoints/limits";
+import { config } from "@/lib/config";
+import { openConnection } from "@/lib/connections/service";
+import type { Db } from "@/lib/db/client";
+import { claimIngest, completeIngest, releaseIngest } from "@/lib/db/queries/ingest";
+import { deleteFileRows } from "@/lib/db/queries/files";
+import { insertLog } from "@/lib/db/queries/checkpoints";
+import type { Checkpoint } from "@/lib/db/schema";
+import { formatBytes } from "@/lib/format";
+import { sourceAdapter } from "@/lib/sources/registry";
+import { PermanentSourceError, type SourceFile, type SourceListing } from "@/lib/sources/types";
+import { IngestLostError, IngestReporter } from "./progress";
+import { isPermanent, storeIngestedFile } from "./store-file";
+
+/** An ingest whose owner has not reported for this long is considered dead and may be taken over. */
+export const STALE_INGEST_MS = 2 * 60 * 1000;
+const PARALLEL_FILES = 4;
+export const MAX_INGEST_ATTEMPTS = 5;
+
+type Ingest = Parameters<typeof storeIngestedFile>[1];
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown = null;
+  const lane = async () => {
+    while (next < items.length && !failed) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failed) throw failed;
+}
+
+async function ingestTree(db: Db, ingest: Ingest, files: SourceFile[]): Promise<void> {
+  if (files.length === 0) throw new PermanentSourceError("The source path holds no files. Check the path and try again.");
+  const known = files.every((f) => f.size !== null);
+  const total = known ? files.reduce((sum, f) => sum + (f.size ?? 0), 0) : null;
+  if (total !== null && total > ingest.budget.maxBytes) throw new PermanentSourceError(ingest.budget.error(total).message);
+  ingest.reporter.set({ filesTotal: files.length, bytesTotal: total });
+  await ingest.reporter.flush();
+  await ingest.reporter.log(`Found ${files.length} file${files.length === 1 ? "" : "s"}${total === null ? "" : `, ${formatBytes(total)}`}.`);
+  await inParallel(files, PARALLEL_FILES, async (file) => {
+    await storeIngestedFile(db, ingest, { path: file.path, stream: await file.open(), expectedSha256: file.sha256 });
+    await ingest.reporter.log(`Stored ${file.path}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`);
+  });
+}
+
+async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListing, { kind: "single" }>, scratchDir: string) {
+  const { file, name } = listing;
+  if (!archiveKind(name)) {
+    ingest.reporter.set({ filesTotal: 1, bytesTotal: file.size });
+    await ingest.reporter.log(`Downloading ${name}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`);
+    await storeIngestedFile(db, ingest, { path: name, stream: await file.open(), expectedSha256: file.sha256 });
+    return;
+  }
+  ingest.reporter.set({ status: "extracting", bytesTotal: null, filesTotal: null });
+  await ingest.reporter.flush();
+  await ingest.reporter.log(`Extracting ${name}${file.size === null ? "" : ` (${formatBytes(file.size)} compressed)`}.`);
+  const result = await extractArchive({
+    name,
+    open: () => file.open(),
+    scratchDir,
+    limits: archiveLimits(ingest.budget.maxBytes),
+    onEntry: (entryPath, stream) => storeIngestedFile(db, ingest, { path: entryPath, stream }),
+  });
+  await ingest.reporter.log(`Extracted ${result.entries} files, ${formatBytes(result.bytes)}.`);
+}
+
+/**
+ * Runs the ingest of one checkpoint end to end: claim, list the source, stream every file into
+ * the blob store (extracting archives), then seal it `ready` in one step. Permanent failures end
+ * in `failed` with the reason; transient ones hand the checkpoint back and rethrow, so the queue
+ * retries. Never leaves a `ready` checkpoint with missing bytes.
+ */
+export async function runIngest(db: Db, checkpointId: string, opts: { finalAttempt?: boolean } = {}): Promise<void> {
+  const token = randomUUID();
+  const row: Checkpoint | null = await db.transaction(async (tx) => {
+    const claimed = await claimIngest(tx, { checkpointId, token, staleBefore: new Date(Date.now() - STALE_INGEST_MS) });
+    if (claimed) await deleteFileRows(tx, { checkpointId });
+    return claimed;
+  });
+  if (!row) return;
+  const lease = { checkpointId, token };
+  const reporter = new IngestReporter(db, lease);
+  const adapter = sourceAdapter(row.sourceType);
+  const scratchDir = path.join(config().dataDir, "scratch", `${checkpointId}-${token.slice(0, 8)}`);
+  let used = 0;
+  // Listing a large bucket or cloning a repository can be quiet for minutes; keep the lease alive.
+  const heartbeat = setInterval(() => reporter.flush().catch(() => {}), 20_000);
+  try {
+    if (!adapter) throw new PermanentSourceError(`Source type '${row.sourceType}' is not available on this server.`);
+    await mkdir(scratchDir, { recursive: true });
+    await reporter.log(`Attempt ${row.ingestAttempts}: reading ${row.sourceUri ?? ""} (${row.sourceType}).`);
+    const connection = row.connection ? await openConnection(db, { orgId: row.orgId, ref: row.connection }) : null;
+    const controller = new AbortController();
+    const listing = await adapter.list({
+      uri: row.sourceUri ?? "",
+      options: row.sourceOptions,
+      connection,
+      scratchDir,
+      signal: controller.signal,
+      log: (message) => reporter.log(message),
+    });
+    const ingest: Ingest = {
+      checkpointId,
+      budget: await uploadBudget(db, { ...row, size: 0 }),
+      reporter,
+      usedBytes: () => used,
+      addUsed: (n) => {
+        used += n;
+      },
+    };
+    if (listing.kind === "tree") await ingestTree(db, ingest, listing.files);
+    else await ingestSingle(db, ingest, listing, scratchDir);
+    await reporter.flush();
+    const sealed = await completeIngest(db, lease);
+    if (!sealed) throw new IngestLostError();
+    await insertLog(db, { checkpointId, message: `Ready: ${sealed.fileCount} files, ${formatBytes(sealed.size)}.` });
+  } catch (error) {
+    if (error instanceof IngestLostError) return;
+    const message = error instanceof Error ? error.message : String(error);
+    const permanent = isPermanent(error) || opts.finalAttempt || row.ingestAttempts >= MAX_INGEST_ATTEMPTS;
+    await db.transaction(async (tx) => {
+      await deleteFileRows(tx, { checkpointId });
+      await releaseIngest(tx, lease, { status: permanent ? "failed" : "new", message: permanent ? message : `Retrying after: ${message}` });
+    });
+    await insertLog(db, { checkpointId, level: permanent ? "error" : "warn", message: permanent ? `Failed: ${message}` : `Attempt failed, will retry: ${message}` });
+    if (!permanent) throw error;
+  } finally {
+    clearInterval(heartbeat);
+    await adapter?.close?.().catch(() => {});
+    await rm(scratchDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,54 @@
+import PgBoss from "pg-boss";
+import type { PGlite } from "@electric-sql/pglite";
+import { getDatabase, type Database } from "@/lib/db/client";
+
+/**
+ * pg-boss on whichever database Cairn uses. On PGlite it runs through `db.executeSql`:
+ * parameterless (possibly multi-statement) SQL goes to `exec`, the rest to `query`.
+ */
+function pgliteExecutor(pglite: PGlite): PgBoss.Db {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      if (!values || values.length === 0) {
+        const results = await pglite.exec(text);
+        const last = results.at(-1);
+        return { rows: last?.rows ?? [], rowCount: last?.affectedRows ?? 0 };
+      }
+      const result = await pglite.query(text, values);
+      return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
+    },
+  };
+}
+
+export function createBoss(database: Database): PgBoss {
+  const common = { schema: "pgboss", supervise: true, schedule: false, migrate: true } as const;
+  if (database.kind === "pglite" && database.pglite) return new PgBoss({ ...common, db: pgliteExecutor(database.pglite) });
+  if (!database.pool) throw new Error("Postgres database without a pool");
+  const pool = database.pool;
+  return new PgBoss({ ...common, db: { executeSql: (text, values) => pool.query(text, values) } });
+}
+
+const globalForBoss = globalThis as unknown as { cairnBoss?: Promise<PgBoss> };
+
+/** The process-wide, started pg-boss instance. */
+export function getBoss(): Promise<PgBoss> {
+  if (!globalForBoss.cairnBoss) {
+    globalForBoss.cairnBoss = (async () => {
+      const boss = createBoss(await getDatabase());
+      boss.on("error", (error) => console.error("queue error", error));
+      await boss.start();
+      return boss;
+    })().catch((error) => {
+      globalForBoss.cairnBoss = undefined;
+      throw error;
+    });
+  }
+  return globalForBoss.cairnBoss;
+}
+
+/** Stops the queue (tests, worker shutdown): in-flight handlers are given time to finish. */
+export async function stopBoss(): Promise<void> {
+  const pending = globalForBoss.cairnBoss;
+  globalForBoss.cairnBoss = undefined;
+  if (pending) await (await pending).stop({ graceful: true, wait: true, timeout: 10_000 });
+}

@@ -1,0 +1,27 @@
+// `npm run worker`: ingest workers without the web server, for scale-out on Postgres.
+import { getDatabase } from "@/lib/db/client";
+import { startIngestWorkers } from "@/lib/ingest/worker";
+import { stopBoss } from "@/lib/queue/boss";
+
+async function main() {
+  const database = await getDatabase();
+  if (database.kind !== "postgres") {
+    console.error("npm run worker needs DATABASE_URL: the embedded PGlite database allows one process, which is the server itself.");
+    process.exit(2);
+  }
+  const concurrency = Number(process.env.CAIRN_WORKER_CONCURRENCY || 4);
+  await startIngestWorkers({ concurrency });
+  console.log(`cairn worker: ${concurrency} ingest workers running`);
+  const stop = async () => {
+    await stopBoss();
+    await database.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
