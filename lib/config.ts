@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-const GB = 1_000_000_000;
+// Sizes are shown in powers of 1024 (as the reference CLI does), so the defaults are too.
+const GB = 1024 ** 3;
 
 function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -19,7 +19,10 @@ import { assertFilePath, attachBlob } from "./store-file";
 export const TUS_PATH = "/api/v1/uploads";
 
 type RequestContext = { db: Db; caller: Caller; budget?: Budget };
-const requestContext = new AsyncLocalStorage<RequestContext>();
+// Lives beside the cached tus server on globalThis: after a dev hot reload the server's hooks
+// must still see the context this module's requests run in.
+const globalForContext = globalThis as unknown as { cairnTusContext?: AsyncLocalStorage<RequestContext> };
+const requestContext = (globalForContext.cairnTusContext ??= new AsyncLocalStorage<RequestContext>());
 
 function current(): RequestContext {
   const ctx = requestContext.getStore();
