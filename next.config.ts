@@ -18,6 +18,8 @@ const nextConfig: NextConfig = {
     "tar",
     "yauzl",
     "unbzip2-stream",
+    "teeny-request",
+    "google-auth-library",
   ],
   poweredByHeader: false,
   typedRoutes: false,

@@ -27,14 +27,25 @@ export class BlockedAddressError extends Error {
   }
 }
 
+/** The administrator's allowed ranges; a malformed entry is skipped with a warning, never a crash. */
 function allowList(): [ipaddr.IPv4 | ipaddr.IPv6, number][] {
   const raw = process.env[ALLOW_ENV] ?? "";
-  return raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((cidr) => (cidr.includes("/") ? ipaddr.parseCIDR(cidr) : [ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === "ipv4" ? 32 : 128]));
+  const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+  for (const entry of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    try {
+      if (entry.includes("/")) ranges.push(ipaddr.parseCIDR(entry));
+      else {
+        const ip = ipaddr.parse(entry);
+        ranges.push([ip, ip.kind() === "ipv4" ? 32 : 128]);
+      }
+    } catch {
+      console.warn(`${ALLOW_ENV}: ignoring '${entry}', which is not an IP address or CIDR range`);
+    }
+  }
+  return ranges;
 }
+
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR("2000::/3");
 
 /** True when the server may dial this IP address. */
 export function isAllowedAddress(address: string): boolean {
@@ -44,6 +55,7 @@ export function isAllowedAddress(address: string): boolean {
   for (const [range, bits] of allowList()) {
     if (range.kind() === ip.kind() && ip.match(range, bits)) return true;
   }
+  if (ip.kind() === "ipv6" && !ip.match(GLOBAL_UNICAST_V6)) return false;
   return PUBLIC_RANGES.has(ip.range());
 }
 

@@ -12,8 +12,6 @@ export type SourceRule = {
   check(uri: string): boolean;
 };
 
-const startsWith = (...prefixes: string[]) => (uri: string) => prefixes.some((p) => uri.startsWith(p) && uri.length > p.length);
-
 export const sourceRules: SourceRule[] = [
   { type: "local", label: "Local upload", placeholder: "", rule: "Drag files or folders onto the page.", providers: [], check: () => true },
   {

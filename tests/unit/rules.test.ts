@@ -50,3 +50,11 @@ describe("Range header", () => {
     expect(parseRange("bytes=-0", 1000)).toBe("unsatisfiable");
   });
 });
+
+describe("source types", () => {
+  it("offers exactly the types that have an adapter, plus local uploads", async () => {
+    const { AVAILABLE_SOURCE_TYPES } = await import("@/lib/checkpoints/source-types");
+    const { registeredSourceTypes } = await import("@/lib/sources/registry");
+    expect([...AVAILABLE_SOURCE_TYPES].sort()).toEqual(["local", ...registeredSourceTypes()].sort());
+  });
+});

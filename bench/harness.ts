@@ -1,0 +1,76 @@
+import type { Server } from "./server";
+
+/** One line of the report. `pass` undefined means the figure is reported without a target. */
+export type Row = {
+  benchmark: string;
+  metric: string;
+  value: string;
+  baseline?: string;
+  ratio?: number;
+  target?: string;
+  pass?: boolean;
+};
+
+export type BenchContext = {
+  /** The repository root; the server runs from here. */
+  root: string;
+  /** A fresh directory for this benchmark, on the same filesystem as the server's data. */
+  workDir: string;
+  log(message: string): void;
+  /** Starts `next start` on a free port with `CAIRN_DATA_DIR=dataDir` and embedded defaults. */
+  startServer(dataDir: string): Promise<Server>;
+};
+
+/** A named benchmark; `bench/run.ts` runs all of them or the ones named on the command line. */
+export type Benchmark = {
+  name: string;
+  summary: string;
+  /** Rows for the table, plus notes printed under it (how a figure was measured). */
+  run(ctx: BenchContext): Promise<{ rows: Row[]; notes?: string[] }>;
+};
+
+export const MB = 1_000_000;
+
+export function mbPerSecond(bytes: number, ms: number): number {
+  return bytes / MB / (ms / 1000);
+}
+
+/** Nearest-rank percentile of the samples. */
+export function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const start = performance.now();
+  const result = await work();
+  return { result, ms: performance.now() - start };
+}
+
+export function fixed(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}
+
+function verdict(row: Row): string {
+  if (row.pass === undefined) return "—";
+  return row.pass ? "PASS" : "FAIL";
+}
+
+/** The report table: one line per row, columns padded to their widest cell. */
+export function formatTable(rows: Row[]): string {
+  const header = ["benchmark", "metric", "value", "baseline", "ratio", "target", "result"];
+  const cells = rows.map((row) => [
+    row.benchmark,
+    row.metric,
+    row.value,
+    row.baseline ?? "",
+    row.ratio === undefined ? "" : fixed(row.ratio, 2),
+    row.target ?? "",
+    verdict(row),
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i].length)));
+  const render = (line: string[]) => line.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  return [render(header), render(widths.map((w) => "-".repeat(w))), ...cells.map(render)].join("\n");
+}

@@ -1,0 +1,217 @@
+import { Readable } from "node:stream";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { guardedAgents } from "@/lib/net/agents";
+import { cloudProblems, toSourceError, treePath } from "./cloud-errors";
+import { openObject, type RangedTuning } from "./ranged-stream";
+import { ruleFor } from "./rules";
+import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "./types";
+
+/** Knobs for tests and tuning; the defaults suit production. */
+export type S3SourceOptions = {
+  /** Keys per ListObjectsV2 page (S3's own default and maximum is 1000). */
+  pageSize?: number;
+  ranged?: Partial<RangedTuning>;
+};
+
+type S3Type = "s3" | "wasabi";
+
+/** Where an S3 path points and how to reach it, resolved from the path, the source options and the connection. */
+type Target = { client: S3Client; bucket: string; key: string };
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() ? value.trim() : undefined;
+}
+
+function parseEndpoint(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new PermanentSourceError(`The endpoint ${raw} is not a URL. Give one like https://s3.example.com.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new PermanentSourceError(`The endpoint ${raw} must begin with http:// or https://.`);
+  return url.toString().replace(/\/$/, "");
+}
+
+// Without a connection the request goes out unsigned: the SDK's default credential chain would
+// otherwise lend the server's own identity (environment, profile, instance metadata) to any user.
+const anonymous: Pick<S3ClientConfig, "httpAuthSchemes"> = {
+  httpAuthSchemes: ["aws.auth#sigv4", "aws.auth#sigv4a"].map((schemeId) => ({
+    schemeId,
+    identityProvider: () => async () => ({}),
+    signer: { sign: async (request) => request },
+  })),
+};
+
+function clientFor(type: S3Type, ctx: SourceContext): S3Client {
+  const connection = ctx.connection;
+  if (connection && connection.provider !== "s3") {
+    throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose an S3 connection.`);
+  }
+  const config = connection?.config ?? {};
+  const region = str(config.region);
+  const wasabiDefault = region ? `https://s3.${region}.wasabisys.com` : "https://s3.wasabisys.com";
+  const rawEndpoint = str(ctx.options.endpoint) ?? str(config.endpoint) ?? (type === "wasabi" ? wasabiDefault : undefined);
+  const endpoint = rawEndpoint ? parseEndpoint(rawEndpoint) : undefined;
+  const secret = connection?.secret;
+  if (secret && (!secret.accessKeyId || !secret.secretAccessKey)) {
+    throw new PermanentSourceError(`The connection "${connection.name}" lacks an access key id or secret access key. Edit the connection.`);
+  }
+  const agents = guardedAgents();
+  // Never destroy() these clients: the handler's destroy would tear down the process-wide agents.
+  return new S3Client({
+    region: region ?? "us-east-1",
+    endpoint,
+    // S3-compatible stores rarely serve virtual-hosted buckets on custom hosts.
+    forcePathStyle: typeof config.forcePathStyle === "boolean" ? config.forcePathStyle : Boolean(endpoint),
+    followRegionRedirects: true,
+    retryMode: "standard",
+    maxAttempts: 5,
+    // Every socket goes through the address guard, custom endpoints included.
+    requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https, connectionTimeout: 15_000, requestTimeout: 120_000 }),
+    ...(secret
+      ? { credentials: { accessKeyId: secret.accessKeyId, secretAccessKey: secret.secretAccessKey, sessionToken: secret.sessionToken || undefined } }
+      : anonymous),
+    // Many S3-compatible servers reject the checksum headers this SDK sends by default (aws/aws-sdk-js-v3#6810).
+    ...(endpoint && { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }),
+  });
+}
+
+/** Maps S3's error names (and bare HTTP statuses, for HEAD and compatible stores) to user-fixable failures. */
+function classify(uri: string, bucket: string) {
+  return (error: unknown): PermanentSourceError | null => {
+    const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+    const status = $metadata?.httpStatusCode;
+    switch (name) {
+      case "NoSuchKey":
+      case "NotFound":
+        return cloudProblems.notFound(uri);
+      case "NoSuchBucket":
+        return cloudProblems.containerNotFound("bucket", bucket, uri);
+      case "AccessDenied":
+      case "Forbidden":
+      case "AllAccessDisabled":
+        return cloudProblems.accessDenied(uri, "the bucket policy");
+      case "InvalidAccessKeyId":
+        return cloudProblems.badCredentials(uri, "the access key id is not known to the store");
+      case "SignatureDoesNotMatch":
+        return cloudProblems.badCredentials(uri, "the secret access key does not match the access key id");
+      case "ExpiredToken":
+      case "InvalidToken":
+      case "TokenRefreshRequired":
+        return cloudProblems.badCredentials(uri, "the session token is invalid or expired");
+      case "PermanentRedirect":
+      case "AuthorizationHeaderMalformed":
+        return new PermanentSourceError(`The bucket of ${uri} lives in another region. Set the region in the connection.`);
+      case "InvalidObjectState":
+        return new PermanentSourceError(`${uri} is archived (e.g. Glacier) and cannot be read. Restore it first.`);
+      case "InvalidBucketName":
+        return cloudProblems.badPath(uri, ruleFor("s3")?.rule ?? "");
+    }
+    if (status === 404) return cloudProblems.notFound(uri);
+    if (status === 403) return cloudProblems.accessDenied(uri, "the bucket policy");
+    if (status === 401) return cloudProblems.badCredentials(uri, "the store asked for authentication");
+    return null;
+  };
+}
+
+function parseS3Uri(type: S3Type, uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(uri);
+  const rule = ruleFor(type);
+  if (!match || !match[1] || (rule && !rule.check(uri))) throw cloudProblems.badPath(uri, rule?.rule ?? "");
+  return { bucket: match[1], key: match[2] ?? "" };
+}
+
+/**
+ * An S3 (or Wasabi) source: `s3://bucket/prefix/` lists every object below the prefix,
+ * `s3://bucket/key` names one object. Works with any S3-compatible endpoint.
+ */
+export function createS3Source(type: S3Type, options: S3SourceOptions = {}): SourceAdapter {
+  function objectFile(target: Target, path: string, key: string, size: number, etag: string | undefined): SourceFile {
+    const { client, bucket } = target;
+    const uri = `s3://${bucket}/${key}`;
+    const get = async (range: string | undefined, signal: AbortSignal | undefined): Promise<Readable> => {
+      try {
+        // If-Match keeps every range (and a retried read) on the version that was listed.
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range, IfMatch: etag }), { abortSignal: signal });
+        if (!(out.Body instanceof Readable)) throw new Error(`The store sent no body for ${uri}.`);
+        return out.Body;
+      } catch (error) {
+        throw toSourceError(error, classify(uri, bucket));
+      }
+    };
+    return {
+      path,
+      size,
+      open: ({ signal } = {}) =>
+        openObject({
+          size,
+          signal,
+          tuning: options.ranged,
+          fetchWhole: (s) => get(undefined, s),
+          fetchRange: (start, end, s) => get(`bytes=${start}-${end}`, s),
+        }),
+    };
+  }
+
+  async function listTree(target: Target, ctx: SourceContext): Promise<SourceListing> {
+    const { client, bucket, key: prefix } = target;
+    const uri = `s3://${bucket}/${prefix}`;
+    const files: SourceFile[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: options.pageSize }),
+        { abortSignal: ctx.signal },
+      );
+      for (const object of page.Contents ?? []) {
+        const path = object.Key === undefined ? null : treePath(object.Key, prefix, uri);
+        if (path !== null && object.Key !== undefined) files.push(objectFile(target, path, object.Key, object.Size ?? 0, object.ETag));
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    if (files.length === 0) throw cloudProblems.nothingFound(uri);
+    await ctx.log(`Found ${files.length} object${files.length === 1 ? "" : "s"} under ${uri}.`);
+    return { kind: "tree", files };
+  }
+
+  async function statSingle(target: Target, ctx: SourceContext): Promise<SourceListing> {
+    const { client, bucket, key } = target;
+    const uri = `s3://${bucket}/${key}`;
+    try {
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
+      const name = key.slice(key.lastIndexOf("/") + 1);
+      return { kind: "single", name, file: objectFile(target, name, key, head.ContentLength ?? 0, head.ETag) };
+    } catch (error) {
+      const mapped = toSourceError(error, classify(uri, bucket));
+      if (mapped instanceof PermanentSourceError && mapped.message === cloudProblems.notFound(uri).message) {
+        // A folder named without its trailing slash is the likeliest slip; say so when it is one.
+        const probe = await client
+          .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${key}/`, MaxKeys: 1 }), { abortSignal: ctx.signal })
+          .catch(() => null);
+        if (probe?.KeyCount) throw new PermanentSourceError(`${mapped.message} To import the folder, end the path with a slash: ${uri}/`);
+      }
+      throw mapped;
+    }
+  }
+
+  return {
+    type,
+    async list(ctx) {
+      const { bucket, key } = parseS3Uri(type, ctx.uri);
+      const target: Target = { client: clientFor(type, ctx), bucket, key };
+      try {
+        return key === "" || key.endsWith("/") ? await listTree(target, ctx) : await statSingle(target, ctx);
+      } catch (error) {
+        throw toSourceError(error, classify(ctx.uri, bucket));
+      }
+    },
+  };
+}
+
+/** Amazon S3 and S3-compatible stores (R2, MinIO, Ceph), endpoint from the source options or the connection. */
+export const s3Source = createS3Source("s3");
+
+/** Wasabi: S3 with Wasabi's endpoint (region-specific when the connection names a region) unless one is given. */
+export const wasabiSource = createS3Source("wasabi");
