@@ -7,7 +7,7 @@ test("health reports the embedded database and blob store", async ({ request }) 
 });
 
 test("the API refuses an anonymous caller with the envelope", async ({ playwright, baseURL }) => {
-  const anonymous = await playwright.request.newContext({ baseURL });
+  const anonymous = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
   const response = await anonymous.get("/api/v1/checkpoints");
   expect(response.status()).toBe(401);
   expect((await response.json()).error.code).toBe("unauthorized");
