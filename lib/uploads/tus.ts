@@ -95,10 +95,11 @@ async function maxSize(_req: Request, uploadId: string | null): Promise<number> 
   return offset + ctx.budget.maxBytes;
 }
 
-const globalForTus = globalThis as unknown as { cairnTus?: { server: Server; store: HashingFileStore } };
+const globalForTus = globalThis as unknown as { cairnTus?: { server: Server; store: HashingFileStore; dir: string } };
 
 function tus() {
-  if (!globalForTus.cairnTus) {
+  // Rebuilt when the data directory changes (tests run suites against several in one process).
+  if (!globalForTus.cairnTus || globalForTus.cairnTus.dir !== uploadsDir()) {
     const store = new HashingFileStore({
       directory: uploadsDir(),
       expirationPeriodInMilliseconds: config().uploadExpiryHours * 3600 * 1000,
@@ -112,7 +113,7 @@ function tus() {
       onUploadCreate,
       onUploadFinish,
     });
-    globalForTus.cairnTus = { server, store };
+    globalForTus.cairnTus = { server, store, dir: uploadsDir() };
   }
   return globalForTus.cairnTus;
 }
