@@ -1,0 +1,127 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as list from "@/app/api/v1/checkpoints/route";
+import * as one from "@/app/api/v1/checkpoints/[ref]/route";
+import * as logs from "@/app/api/v1/checkpoints/[ref]/logs/route";
+import { getDb } from "@/lib/db/client";
+import { runIngest } from "@/lib/ingest/run";
+import { startIngestWorkers } from "@/lib/ingest/worker";
+import { guardedAgents } from "@/lib/net/agents";
+import { stopBoss } from "@/lib/queue/boss";
+import { call, json, useTempDataDir } from "../helpers/api";
+import { signUpWithToken, type TestUser } from "../helpers/accounts";
+import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+
+type Checkpoint = {
+  metadata: { id: string };
+  status: { status: string; message: string | null; fileCount: number; size: number; files?: { path: string; sha256: string; size: number }[] };
+};
+const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
+  let database: TestDatabase;
+  let data: ReturnType<typeof useTempDataDir>;
+  let user: TestUser;
+  let server: http.Server;
+  let base = "";
+  const weights = randomBytes(3 * 1024 * 1024);
+  const config = Buffer.from('{"model_type":"gpt2"}');
+  let archive: Buffer;
+
+  beforeAll(async () => {
+    const tree = mkdtempSync(path.join(os.tmpdir(), "cairn-ingest-"));
+    mkdirSync(path.join(tree, "ckpt", "tokenizer"), { recursive: true });
+    writeFileSync(path.join(tree, "ckpt", "model.bin"), weights);
+    writeFileSync(path.join(tree, "ckpt", "tokenizer", "config.json"), config);
+    execFileSync("tar", ["-czf", path.join(tree, "ckpt.tar.gz"), "-C", path.join(tree, "ckpt"), "model.bin", "tokenizer"]);
+    archive = readFileSync(path.join(tree, "ckpt.tar.gz"));
+    server = http.createServer((req, res) => {
+      if (req.url === "/ckpt.tar.gz") {
+        res.writeHead(200, { "content-length": archive.length, "content-type": "application/gzip" });
+        res.end(req.method === "HEAD" ? undefined : archive);
+      } else if (req.url === "/weights.bin") {
+        res.writeHead(200, { "content-length": weights.length });
+        res.end(req.method === "HEAD" ? undefined : weights);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    data = useTempDataDir();
+    database = await openTestDatabase(kind);
+    user = await signUpWithToken("ingest");
+  });
+  afterAll(async () => {
+    delete process.env.CAIRN_ALLOW_PRIVATE_SOURCES;
+    await stopBoss();
+    await database.close();
+    data.cleanup();
+    server.close();
+  });
+
+  const create = async (name: string, sourceUri: string) => {
+    const response = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name, sourceType: "web", sourceUri } });
+    expect(response.status).toBe(201);
+    return (await json<Checkpoint>(response)).metadata.id;
+  };
+  const get = async (ref: string) => json<Checkpoint>(await call(one.GET, "/x", { token: user.token, params: { ref } }));
+
+  it("refuses a path that breaks the type's rule with 422 naming the rule", async () => {
+    const response = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name: "bad", sourceType: "web", sourceUri: "gopher://x" } });
+    expect(response.status).toBe(422);
+    const body = await json<{ error: { details: { fields: Record<string, string> } } }>(response);
+    expect(body.error.details.fields.sourceUri).toBe("A web path begins with http://, https://, ftp:// or ftps://.");
+  });
+
+  it("fails at once, saying which variable to set, when the source is on loopback", async () => {
+    delete process.env.CAIRN_ALLOW_PRIVATE_SOURCES;
+    guardedAgents().http.destroy();
+    const id = await create("blocked", `${base}/weights.bin`);
+    await runIngest(await getDb(), id);
+    const row = await get(id);
+    expect(row.status.status).toBe("failed");
+    expect(row.status.message).toContain("CAIRN_ALLOW_PRIVATE_SOURCES");
+  });
+
+  it("downloads and extracts an archive, entry by entry, into a ready checkpoint with a log", async () => {
+    process.env.CAIRN_ALLOW_PRIVATE_SOURCES = "127.0.0.1/32";
+    const id = await create("from-archive", `${base}/ckpt.tar.gz`);
+    await runIngest(await getDb(), id);
+    const row = await get(id);
+    expect(row.status.status).toBe("ready");
+    expect(row.status.files).toEqual([
+      { path: "model.bin", size: weights.length, sha256: sha(weights) },
+      { path: "tokenizer/config.json", size: config.length, sha256: sha(config) },
+    ]);
+    const log = await json<{ items: { message: string }[] }>(await call(logs.GET, "/x", { token: user.token, params: { ref: id } }));
+    expect(log.items.map((i) => i.message).join("\n")).toMatch(/Extracting ckpt\.tar\.gz[\s\S]*Extracted 2 files[\s\S]*Ready: 2 files/);
+  });
+
+  it("runs through the durable queue: a created checkpoint becomes ready on its own", async () => {
+    process.env.CAIRN_ALLOW_PRIVATE_SOURCES = "127.0.0.1/32";
+    await startIngestWorkers({ concurrency: 1 });
+    const id = await create("queued", `${base}/weights.bin`);
+    let row = await get(id);
+    for (let i = 0; i < 100 && row.status.status !== "ready" && row.status.status !== "failed"; i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      row = await get(id);
+    }
+    expect(row.status.status).toBe("ready");
+    expect(row.status.files).toEqual([{ path: "weights.bin", size: weights.length, sha256: sha(weights) }]);
+  });
+
+  it("a 404 fails permanently with a sentence, and never leaves files behind", async () => {
+    const id = await create("missing", `${base}/nope.bin`);
+    await runIngest(await getDb(), id);
+    const row = await get(id);
+    expect(row.status.status).toBe("failed");
+    expect(row.status.message).toMatch(/404/);
+    expect(row.status.fileCount).toBe(0);
+  });
+});
