@@ -46,6 +46,8 @@ export async function openDatabase(opts: { url: string | null; pgliteDir?: strin
   const pglite = opts.pgliteDir ? new PGlite(opts.pgliteDir) : new PGlite();
   const db = drizzlePglite(pglite, { schema });
   await migratePglite(db, { migrationsFolder });
+  // PGlite has no autovacuum: without fresh statistics the planner sorts whole tables for a page.
+  await pglite.exec("analyze");
   return { db: db as unknown as Db, kind: "pglite", pglite, close: () => pglite.close() };
 }
 
