@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
 import { getDatabase, getDb } from "@/lib/db/client";
+import { analyzeTables } from "@/lib/db/queries/maintenance";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { getBlobStore } from "@/lib/storage";
 import { collectBlobs } from "@/lib/storage/gc";
@@ -11,7 +11,7 @@ async function sweep(): Promise<void> {
   const db = await getDb();
   await expireAbandonedUploads(db);
   await collectBlobs(db, getBlobStore());
-  if ((await getDatabase()).kind === "pglite") await db.execute(sql`analyze`);
+  if ((await getDatabase()).kind === "pglite") await analyzeTables(db);
 }
 
 /**

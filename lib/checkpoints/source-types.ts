@@ -1,21 +1,11 @@
-import type { SourceType } from "@/lib/db/schema";
+import { sourceTypes, type SourceType } from "./kinds";
 
 /**
- * Source types this server can ingest today; the create form shows only these. Kept free of
- * server imports so the browser can use it; a test holds it equal to the adapter registry.
+ * Source types a person can create a checkpoint from (every type but `job`, which only jobs
+ * produce). Free of server imports so the browser can use it; a test holds it equal to the
+ * adapter registry plus local uploads.
  */
-export const AVAILABLE_SOURCE_TYPES: readonly SourceType[] = [
-  "local",
-  "s3",
-  "wasabi",
-  "gcs",
-  "azure",
-  "huggingface",
-  "git",
-  "web",
-  "kaggle",
-  "datastore",
-];
+export const AVAILABLE_SOURCE_TYPES: readonly SourceType[] = sourceTypes.filter((t) => t !== "job");
 
 export function sourceTypeAvailable(sourceType: string): sourceType is SourceType {
   return (AVAILABLE_SOURCE_TYPES as readonly string[]).includes(sourceType);

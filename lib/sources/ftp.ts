@@ -25,7 +25,7 @@ type Endpoint = { host: string; port: number; user: string; password: string; se
 /** Fail a hostile or broken server's endless tree instead of walking it forever. */
 const MAX_DEPTH = 64;
 const MAX_FILES = 100_000;
-/** Replies that no retry will change: syntax, not implemented, not logged in, no such file, bad name. */
+/** Replies that no retry will change: syntax errors, unsupported commands, not logged in, no such file, bad name. */
 const PERMANENT_REPLIES = new Set([500, 501, 502, 504, 530, 532, 550, 553]);
 const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
 

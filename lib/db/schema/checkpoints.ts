@@ -12,36 +12,11 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { checkpointStatuses, sourceTypes, visibilities } from "@/lib/checkpoints/kinds";
 import { orgs, users } from "./accounts";
 
-export const checkpointStatuses = [
-  "new",
-  "uploading",
-  "downloading",
-  "extracting",
-  "ready",
-  "exporting",
-  "failed",
-] as const;
-export type CheckpointStatus = (typeof checkpointStatuses)[number];
-
-export const sourceTypes = [
-  "local",
-  "s3",
-  "wasabi",
-  "gcs",
-  "azure",
-  "huggingface",
-  "git",
-  "web",
-  "kaggle",
-  "datastore",
-  "job",
-] as const;
-export type SourceType = (typeof sourceTypes)[number];
-
-export const visibilities = ["private", "public"] as const;
-export type Visibility = (typeof visibilities)[number];
+export { checkpointStatuses, sourceTypes, visibilities } from "@/lib/checkpoints/kinds";
+export type { CheckpointStatus, SourceType, Visibility } from "@/lib/checkpoints/kinds";
 
 export const checkpoints = pgTable(
   "checkpoints",
