@@ -6,9 +6,10 @@ import { useState, type FormEvent } from "react";
 import { ApiClientError } from "@/lib/api/client";
 import { NAME_RULE, nameProblem } from "@/lib/checkpoints/naming";
 import type { SourceType } from "@/lib/db/schema";
+import { sourcePathProblem } from "@/lib/sources/rules";
 import { useCheckpoint, useCreateCheckpoint } from "@/lib/hooks/use-checkpoints";
 import { CheckpointUploadStep } from "./checkpoint-upload-step";
-import { SourcePicker } from "./source-picker";
+import { readSourceOptions, SourceLocationFields, SourcePicker } from "./source-picker";
 import { sourceTypeOptions, type AvailableSourceTypeOption } from "./source-types";
 import { StatusBadge } from "./status-badge";
 import { Button, buttonClasses } from "./ui/button";
@@ -45,53 +46,12 @@ function Steps({ current }: { current: 1 | 2 }) {
   );
 }
 
-/** Where the checkpoint's bytes come from, for sources that are not a local upload. */
-function SourceLocationFields({ option, fields }: { option: AvailableSourceTypeOption; fields: Record<string, string> }) {
-  return (
-    <div className="grid gap-4 sm:grid-cols-3">
-      <div className="sm:col-span-2">
-        <Label htmlFor="source-uri">Path</Label>
-        <Input
-          id="source-uri"
-          name="sourceUri"
-          required
-          spellCheck={false}
-          placeholder={option.uriPlaceholder}
-          aria-invalid={fields.sourceUri ? true : undefined}
-          aria-describedby={fields.sourceUri ? "source-uri-message" : undefined}
-          className="mt-1.5 font-mono"
-        />
-        {fields.sourceUri && (
-          <FieldMessage id="source-uri-message" error>
-            {fields.sourceUri}
-          </FieldMessage>
-        )}
-      </div>
-      <div>
-        <Label htmlFor="source-connection">Connection (optional)</Label>
-        <Input
-          id="source-connection"
-          name="connection"
-          spellCheck={false}
-          placeholder="storage connection name"
-          aria-invalid={fields.connection ? true : undefined}
-          aria-describedby={fields.connection ? "source-connection-message" : undefined}
-          className="mt-1.5 font-mono"
-        />
-        {fields.connection && (
-          <FieldMessage id="source-connection-message" error>
-            {fields.connection}
-          </FieldMessage>
-        )}
-      </div>
-    </div>
-  );
-}
-
 /** Step 1: name the checkpoint and pick its source; "Continue" creates it. */
 function NameAndSourceStep({ options, onCreated }: { options: AvailableSourceTypeOption[]; onCreated: (name: string, sourceType: SourceType) => void }) {
   const [name, setName] = useState("");
   const [touched, setTouched] = useState(false);
+  // Set by a blocked submit, so an empty path shows its rule as an error rather than a hint.
+  const [submitted, setSubmitted] = useState(false);
   const [sourceType, setSourceType] = useState<SourceType>(options.find((o) => o.available)?.type ?? "local");
   const create = useCreateCheckpoint();
   const problem = nameProblem(name);
@@ -100,17 +60,23 @@ function NameAndSourceStep({ options, onCreated }: { options: AvailableSourceTyp
   const fields = serverError instanceof ApiClientError ? serverError.fields : {};
   const serverNameError = serverError instanceof ApiClientError && (serverError.code === "conflict" || "name" in fields) ? serverError.message : null;
   const selected = options.find((o) => o.type === sourceType);
-  const otherFieldError = Boolean(fields.sourceUri || fields.connection);
+  const otherFieldError = Object.keys(fields).some((key) => key === "sourceUri" || key === "connection" || key.startsWith("sourceOptions"));
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setTouched(true);
-    if (problem) return;
+    setSubmitted(true);
     const form = new FormData(event.currentTarget);
     const sourceUri = String(form.get("sourceUri") ?? "").trim();
     const connection = String(form.get("connection") ?? "").trim();
+    const sourceOptions = selected && selected.type !== "local" ? readSourceOptions(form, selected) : undefined;
+    if (problem || (sourceType !== "local" && sourcePathProblem(sourceType, sourceUri))) return;
     create.mutate(
-      { name, sourceType, ...(sourceType === "local" ? {} : { sourceUri, ...(connection ? { connection } : {}) }) },
+      {
+        name,
+        sourceType,
+        ...(sourceType === "local" ? {} : { sourceUri, ...(connection ? { connection } : {}), ...(sourceOptions ? { sourceOptions } : {}) }),
+      },
       { onSuccess: (checkpoint) => onCreated(checkpoint.metadata.name, sourceType) },
     );
   }
@@ -137,8 +103,15 @@ function NameAndSourceStep({ options, onCreated }: { options: AvailableSourceTyp
           {nameMessage ?? NAME_RULE}
         </FieldMessage>
       </div>
-      <SourcePicker options={options} value={sourceType} onChange={setSourceType} />
-      {selected && selected.type !== "local" && <SourceLocationFields key={selected.type} option={selected} fields={fields} />}
+      <SourcePicker
+        options={options}
+        value={sourceType}
+        onChange={(type) => {
+          setSourceType(type);
+          setSubmitted(false);
+        }}
+      />
+      {selected && selected.type !== "local" && <SourceLocationFields key={selected.type} option={selected} fields={fields} submitted={submitted} />}
       {serverError && !serverNameError && !otherFieldError && <InlineError error={serverError} />}
       <div className="flex items-center justify-end gap-2 border-t border-zinc-200 pt-5">
         <Link href="/checkpoints" className={buttonClasses({ variant: "ghost" })}>

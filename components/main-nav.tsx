@@ -6,6 +6,7 @@ import { cn } from "./ui/cn";
 
 const links = [
   { href: "/checkpoints", label: "Checkpoints" },
+  { href: "/connections", label: "Connections" },
   { href: "/tokens", label: "Tokens" },
   { href: "/members", label: "Members" },
 ];

@@ -1,0 +1,38 @@
+import type { ConnectionResponse, Provider } from "@/lib/api/schemas/connections";
+import { Badge } from "./ui/badge";
+
+const labels: Record<Provider, string> = {
+  s3: "Amazon S3 / compatible",
+  gcs: "Google Cloud Storage",
+  azure: "Azure Blob Storage",
+  huggingface: "Hugging Face",
+  git: "Git",
+  kaggle: "Kaggle",
+};
+
+export function providerLabel(provider: string): string {
+  return labels[provider as Provider] ?? provider;
+}
+
+export function ProviderBadge({ provider }: { provider: string }) {
+  return <Badge tone="neutral">{providerLabel(provider)}</Badge>;
+}
+
+const configLabels: Record<string, string> = {
+  endpoint: "endpoint",
+  apiEndpoint: "endpoint",
+  baseUrl: "API",
+  region: "region",
+  projectId: "project",
+  accountName: "account",
+  username: "user",
+};
+
+/** The non-secret settings in a line: the endpoint first, as it is what tells connections apart. */
+export function connectionSummary(connection: Pick<ConnectionResponse, "config">): { label: string; value: string }[] {
+  const entries = Object.entries(connection.config).filter(([, v]) => v !== undefined && v !== null && v !== "" && v !== false);
+  const order = (key: string) => (["endpoint", "apiEndpoint", "baseUrl"].includes(key) ? 0 : 1);
+  return entries
+    .sort(([a], [b]) => order(a) - order(b))
+    .map(([key, value]) => (key === "forcePathStyle" ? { label: "path-style", value: "" } : { label: configLabels[key] ?? key, value: String(value) }));
+}
