@@ -26,7 +26,7 @@ export const connectionFields: Record<Provider, ConnectionField[]> = {
     { group: "secret", key: "sessionToken", label: "Session token", hint: "Only for temporary (STS) credentials." },
     { group: "config", key: "endpoint", label: "Endpoint", kind: "url", placeholder: "https://s3.example.com", hint: "Leave empty for AWS. Set it for R2, MinIO, Ceph or Wasabi." },
     { group: "config", key: "region", label: "Region", placeholder: "us-east-1" },
-    { group: "config", key: "forcePathStyle", label: "Path-style URLs (endpoint/bucket/key)", kind: "checkbox", hint: "Most S3-compatible servers need this." },
+    { group: "config", key: "forcePathStyle", label: "Path-style addressing", kind: "checkbox", hint: "Requests go to endpoint/bucket/key. Most S3-compatible servers need this." },
   ],
   gcs: [
     { group: "secret", key: "credentialsJson", label: "Service account key (JSON)", kind: "multiline", required: true, placeholder: '{"type": "service_account", …}' },
@@ -95,7 +95,7 @@ export function ConnectionFieldInputs({ fields, errors }: { fields: ConnectionFi
           <div key={id} className={field.kind === "multiline" ? "sm:col-span-2" : undefined}>
             <Label htmlFor={id}>
               {field.label}
-              {!field.required && <span className="ml-1 font-normal text-zinc-400">(optional)</span>}
+              {!field.required && <span className="font-normal text-zinc-400"> (optional)</span>}
             </Label>
             {field.kind === "multiline" ? (
               // A key with line breaks cannot go through a password input (it strips them), so the

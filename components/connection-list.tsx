@@ -64,7 +64,7 @@ function TestResult({ test }: { test: ReturnType<typeof useTestConnection> }) {
     <p role="status" className={cn("mt-1.5 flex items-start gap-1.5 text-xs", ok ? "text-emerald-700" : "text-red-700")}>
       <span aria-hidden className={cn("mt-1 size-1.5 shrink-0 rounded-full", ok ? "bg-emerald-500" : "bg-red-500")} />
       <span>
-        <span className="font-medium">{ok ? "Works: " : "Failed: "}</span>
+        <span className="sr-only">{ok ? "Test passed: " : "Test failed: "}</span>
         {message}
       </span>
     </p>

@@ -99,12 +99,14 @@ export function ConnectionsPage() {
       ) : connections.isError ? (
         <ErrorState title="Could not load connections" error={connections.error} onRetry={() => void connections.refetch()} />
       ) : connections.data.items.length === 0 ? (
-        <EmptyState
+        !showForm && (
+          <EmptyState
           icon={<KeyIcon />}
           title="No connections yet"
           description="Public buckets, repositories and URLs need none. Add a connection to ingest from private S3, GCS or Azure storage, Hugging Face, Git or Kaggle."
-          action={canWrite && !showForm ? <Button onClick={() => setFormOpen(true)}>Add a connection</Button> : undefined}
-        />
+          action={canWrite ? <Button onClick={() => setFormOpen(true)}>Add a connection</Button> : undefined}
+          />
+        )
       ) : (
         <ConnectionList connections={connections.data.items} canWrite={canWrite} />
       )}

@@ -48,7 +48,11 @@ export function CreateConnectionForm({ initialProvider, onCreated, onCancel }: {
           setTouched(false);
           onCreated(connection.name);
         },
-        onError: setError,
+        onError: (failure) => {
+          setError(failure);
+          // Take the user to the first field the server named (after React has marked it invalid).
+          requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+        },
         onSettled: () => create.reset(),
       },
     );
