@@ -20,8 +20,9 @@ import { Input } from "./ui/input";
 import { FieldMessage, Label } from "./ui/label";
 import { Skeleton } from "./ui/skeleton";
 
-function Steps({ current }: { current: 1 | 2 }) {
-  const steps = ["Name and source", "Add files"];
+function Steps({ current, remote }: { current: 1 | 2; remote: boolean }) {
+  // A remote source has no second step for the person: the server fetches the files.
+  const steps = ["Name and source", remote ? "Server fetches the files" : "Add files"];
   return (
     <ol className="flex items-center gap-3 text-sm">
       {steps.map((label, i) => {
@@ -47,12 +48,21 @@ function Steps({ current }: { current: 1 | 2 }) {
 }
 
 /** Step 1: name the checkpoint and pick its source; "Continue" creates it. */
-function NameAndSourceStep({ options, onCreated }: { options: AvailableSourceTypeOption[]; onCreated: (name: string, sourceType: SourceType) => void }) {
+function NameAndSourceStep({
+  options,
+  sourceType,
+  onCreated,
+  onSourceTypeChange,
+}: {
+  options: AvailableSourceTypeOption[];
+  sourceType: SourceType;
+  onCreated: (name: string, sourceType: SourceType) => void;
+  onSourceTypeChange: (type: SourceType) => void;
+}) {
   const [name, setName] = useState("");
   const [touched, setTouched] = useState(false);
   // Set by a blocked submit, so an empty path shows its rule as an error rather than a hint.
   const [submitted, setSubmitted] = useState(false);
-  const [sourceType, setSourceType] = useState<SourceType>(options.find((o) => o.available)?.type ?? "local");
   const create = useCreateCheckpoint();
   const problem = nameProblem(name);
   const showProblem = problem && (touched || name.length > 0);
@@ -107,7 +117,7 @@ function NameAndSourceStep({ options, onCreated }: { options: AvailableSourceTyp
         options={options}
         value={sourceType}
         onChange={(type) => {
-          setSourceType(type);
+          onSourceTypeChange(type);
           setSubmitted(false);
         }}
       />
@@ -181,6 +191,8 @@ export function CreateCheckpointForm({ availableTypes }: { availableTypes: strin
   const router = useRouter();
   const pathname = usePathname();
   const pending = searchParams.get("checkpoint");
+  const [options] = useState(() => sourceTypeOptions(availableTypes));
+  const [sourceType, setSourceType] = useState<SourceType>(options.find((o) => o.available)?.type ?? "local");
 
   return (
     <div className="mx-auto max-w-3xl space-y-6">
@@ -190,13 +202,15 @@ export function CreateCheckpointForm({ availableTypes }: { availableTypes: strin
         </Link>
         <h1 className="mt-2 text-xl font-semibold tracking-tight text-zinc-900">Create checkpoint</h1>
       </div>
-      <Steps current={pending ? 2 : 1} />
+      <Steps current={pending ? 2 : 1} remote={!pending && sourceType !== "local"} />
       <div className="rounded-xl border border-zinc-200 bg-white p-6 shadow-sm">
         {pending ? (
           <ResumeUpload name={pending} onStartOver={() => router.replace(pathname)} />
         ) : (
           <NameAndSourceStep
-            options={sourceTypeOptions(availableTypes)}
+            options={options}
+            sourceType={sourceType}
+            onSourceTypeChange={setSourceType}
             onCreated={(name, sourceType) =>
               sourceType === "local"
                 ? router.replace(`${pathname}?checkpoint=${encodeURIComponent(name)}`)

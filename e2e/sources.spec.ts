@@ -246,6 +246,28 @@ test("a path that breaks its type's rule is shown inline and not sent", async ({
   expect(found.status()).toBe(404);
 });
 
+test("the API's verdict lands on the field it names: a connection deleted while the form was open", async ({ page, request }) => {
+  const owner = { authorization: `Bearer ${await apiToken(request)}` };
+  const connection = uniqueName("e2e-gone");
+  const created = await request.post("/api/v1/connections", {
+    headers: owner,
+    data: { name: connection, provider: "s3", config: { endpoint: relay.endpoint, forcePathStyle: true }, secret: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } },
+  });
+  expect(created.status()).toBe(201);
+
+  const checkpoint = uniqueName("gone-conn");
+  await pickSource(page, checkpoint, /^Amazon S3/);
+  await page.getByLabel("Path", { exact: true }).fill(`s3://${BUCKET}/llama/`);
+  const select = page.getByLabel("Connection", { exact: true });
+  await select.selectOption(connection);
+  expect((await request.delete(`/api/v1/connections/${connection}`, { headers: owner })).status()).toBe(204);
+
+  await page.getByRole("button", { name: "Create checkpoint" }).click();
+  await expect(select).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText(`There is no connection named '${connection}'`)).toBeVisible();
+  await expect(page).toHaveURL(/\/checkpoints\/new$/);
+});
+
 test.describe("as a viewer", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
