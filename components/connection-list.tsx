@@ -77,7 +77,7 @@ function ConnectionRow({ connection, canWrite, onDelete }: { connection: Connect
   return (
     <TableRow>
       <TableCell className="align-top">
-        <span className="font-mono text-sm font-medium text-zinc-900">{connection.name}</span>
+        <span className="font-mono text-sm font-medium whitespace-nowrap text-zinc-900">{connection.name}</span>
         <TestResult test={test} />
       </TableCell>
       <TableCell className="align-top">

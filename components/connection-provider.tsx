@@ -15,7 +15,11 @@ export function providerLabel(provider: string): string {
 }
 
 export function ProviderBadge({ provider }: { provider: string }) {
-  return <Badge tone="neutral">{providerLabel(provider)}</Badge>;
+  return (
+    <Badge tone="neutral" className="whitespace-nowrap">
+      {providerLabel(provider)}
+    </Badge>
+  );
 }
 
 const configLabels: Record<string, string> = {

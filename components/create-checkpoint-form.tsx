@@ -80,7 +80,11 @@ function NameAndSourceStep({
     const sourceUri = String(form.get("sourceUri") ?? "").trim();
     const connection = String(form.get("connection") ?? "").trim();
     const sourceOptions = selected && selected.type !== "local" ? readSourceOptions(form, selected) : undefined;
-    if (problem || (sourceType !== "local" && sourcePathProblem(sourceType, sourceUri))) return;
+    if (problem) return;
+    if (sourceType !== "local" && sourcePathProblem(sourceType, sourceUri)) {
+      event.currentTarget.querySelector<HTMLInputElement>("#source-uri")?.focus();
+      return;
+    }
     create.mutate(
       {
         name,

@@ -41,7 +41,7 @@ export function SourcePicker({
                   value={option.type}
                   checked={selected}
                   onChange={() => onChange(option.type)}
-                  className="mt-0.5 size-4 accent-accent-600"
+                  className="mt-0.5 size-4 shrink-0 accent-accent-600"
                 />
                 <span>
                   <span className="block text-sm font-medium text-zinc-900">{option.label}</span>

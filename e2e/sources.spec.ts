@@ -234,6 +234,7 @@ test("a path that breaks its type's rule is shown inline and not sent", async ({
   });
   await page.getByRole("button", { name: "Create checkpoint" }).click();
   await expect(page).toHaveURL(/\/checkpoints\/new$/);
+  await expect(pathInput).toBeFocused();
   expect(posted).toBe(false);
 
   // Fixing the path clears the error as the user types.
