@@ -128,7 +128,7 @@ export function ConnectionList({ connections, canWrite }: { connections: Connect
             <TableHeaderCell>Provider</TableHeaderCell>
             <TableHeaderCell>Settings</TableHeaderCell>
             <TableHeaderCell>Created</TableHeaderCell>
-            <TableHeaderCell className="w-32">
+            <TableHeaderCell className="relative w-32">
               <span className="sr-only">Actions</span>
             </TableHeaderCell>
           </tr>
