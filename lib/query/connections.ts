@@ -20,4 +20,6 @@ export const connectionListQuery = (provider?: Provider) =>
   queryOptions({
     queryKey: connectionKeys.list(provider),
     queryFn: ({ signal }) => api.get<ConnectionList>(`/api/v1/connections${searchParams({ provider })}`, { signal }),
+    // The create form links to the Connections page in a new tab; coming back should show what was added there.
+    refetchOnWindowFocus: "always",
   });
