@@ -1,6 +1,6 @@
 "use client";
 
-import type { Provider } from "@/lib/api/schemas/connections";
+import type { Provider, ProviderConfig, ProviderSecret } from "@/lib/api/schemas/connections";
 import { Input } from "./ui/input";
 import { FieldMessage, Label } from "./ui/label";
 
@@ -18,8 +18,12 @@ export type ConnectionField = {
   required?: boolean;
 };
 
+/** A field whose key the provider's zod schema really has, so a renamed schema key fails type checking here. */
+type FieldOf<P extends Provider> = ConnectionField &
+  ({ group: "config"; key: keyof ProviderConfig<P> & string } | { group: "secret"; key: keyof ProviderSecret<P> & string });
+
 /** The fields of `providerConfig` / `providerSecret` (lib/api/schemas/connections.ts), per provider. */
-export const connectionFields: Record<Provider, ConnectionField[]> = {
+export const connectionFields: { [P in Provider]: FieldOf<P>[] } = {
   s3: [
     { group: "secret", key: "accessKeyId", label: "Access key ID", required: true },
     { group: "secret", key: "secretAccessKey", label: "Secret access key", required: true },
