@@ -5,7 +5,7 @@ import { ApiClientError } from "@/lib/api/client";
 import { providers, type Provider } from "@/lib/api/schemas/connections";
 import { NAME_RULE, nameProblem } from "@/lib/checkpoints/naming";
 import { useCreateConnection } from "@/lib/hooks/use-connections";
-import { ConnectionFieldInputs, connectionFields, readConnectionFields } from "./connection-fields";
+import { ConnectionFieldInputs, connectionFields, fieldPath, readConnectionFields } from "./connection-fields";
 import { providerLabel } from "./connection-provider";
 import { Button } from "./ui/button";
 import { InlineError } from "./ui/error-state";
@@ -30,8 +30,11 @@ export function CreateConnectionForm({ initialProvider, onCreated, onCancel }: {
   const fields = connectionFields[provider];
   const fieldErrors = error instanceof ApiClientError ? error.fields : {};
   const problem = nameProblem(name);
-  const nameMessage = (touched || name.length > 0) && problem ? problem : fieldErrors.name ? (error instanceof ApiClientError && error.code === "conflict" ? error.message : fieldErrors.name) : null;
-  const shownFieldError = Object.keys(fieldErrors).some((key) => key === "name" || fields.some((f) => `${f.group}.${f.key}` === key));
+  // A taken name comes back as `conflict`, whose message says what to do better than the field's.
+  const serverNameMessage = fieldErrors.name && error instanceof ApiClientError && error.code === "conflict" ? error.message : fieldErrors.name;
+  const nameMessage = (touched || name.length > 0) && problem ? problem : (serverNameMessage ?? null);
+  // Errors on fields the form shows appear there; anything else (or none named) goes under the form.
+  const shownFieldError = Object.keys(fieldErrors).some((key) => key === "name" || fields.some((f) => fieldPath(f) === key));
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
