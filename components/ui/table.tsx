@@ -3,7 +3,7 @@ import { cn } from "./cn";
 
 export function Table({ className, ...props }: HTMLAttributes<HTMLTableElement>) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white shadow-sm">
+    <div className="relative overflow-x-auto rounded-lg border border-zinc-200 bg-white shadow-sm">
       <table className={cn("w-full border-collapse text-sm", className)} {...props} />
     </div>
   );

@@ -11,16 +11,17 @@ const connectionName = z.string().superRefine((value, ctx) => {
 });
 
 const optionalText = z.string().trim().max(2048).optional();
+const optionalUrl = z.url({ protocol: /^https?$/, error: "Enter a full URL beginning with http:// or https://" }).optional();
 const required = (message: string) => z.string({ error: message }).min(1, message).max(65_536);
 
 /** Non-secret settings per provider; stored as they are and returned by the API. */
 export const providerConfig = {
-  s3: z.object({ endpoint: z.url().optional(), region: optionalText, forcePathStyle: z.boolean().optional() }),
-  gcs: z.object({ projectId: optionalText, apiEndpoint: z.url().optional() }),
-  azure: z.object({ accountName: optionalText, endpoint: z.url().optional() }),
-  huggingface: z.object({ endpoint: z.url().optional() }),
+  s3: z.object({ endpoint: optionalUrl, region: optionalText, forcePathStyle: z.boolean().optional() }),
+  gcs: z.object({ projectId: optionalText, apiEndpoint: optionalUrl }),
+  azure: z.object({ accountName: optionalText, endpoint: optionalUrl }),
+  huggingface: z.object({ endpoint: optionalUrl }),
   git: z.object({ username: optionalText }),
-  kaggle: z.object({ username: optionalText, baseUrl: z.url().optional() }),
+  kaggle: z.object({ username: optionalText, baseUrl: optionalUrl }),
 } satisfies Record<Provider, z.ZodType>;
 
 /** Secrets per provider; encrypted at rest and never returned. */
