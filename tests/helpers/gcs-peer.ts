@@ -46,7 +46,7 @@ export async function startGcsPeer(options: { defaultPageSize?: number } = {}) {
   };
 
   /** A `multipart/related` upload (metadata JSON, then the bytes), as `createWriteStream({ resumable: false })` sends it. */
-  const receiveMultipart = (req: http.IncomingMessage, res: http.ServerResponse, bucketName: string) => {
+  const receiveMultipart = (req: http.IncomingMessage, res: http.ServerResponse, bucketName: string, queryName: string | null) => {
     const bucket = buckets.get(bucketName);
     if (!bucket) return fail(res, 404, "The specified bucket does not exist.", "notFound");
     const boundary = /boundary="?([^";]+)"?/.exec(req.headers["content-type"] ?? "")?.[1];
@@ -67,7 +67,8 @@ export async function startGcsPeer(options: { defaultPageSize?: number } = {}) {
       const [metaPart, data] = parts;
       if (!boundary || !metaPart || !data) return fail(res, 400, "Malformed multipart upload", "invalid");
       const meta = JSON.parse(metaPart.toString()) as { name?: string };
-      const name = meta.name ?? "";
+      const name = queryName ?? meta.name ?? "";
+      if (!name) return fail(res, 400, "The object name is missing", "invalid");
       api.put(bucketName, name, Buffer.from(data));
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(resource(bucketName, name, bucket.get(name) as StoredObject)));
@@ -79,7 +80,7 @@ export async function startGcsPeer(options: { defaultPageSize?: number } = {}) {
     const url = new URL(req.url ?? "/", "http://peer");
     const upload = /^\/upload(?:\/storage\/v1)?\/b\/([^/]+)\/o$/.exec(url.pathname);
     if (req.method === "POST" && upload && url.searchParams.get("uploadType") === "multipart") {
-      return receiveMultipart(req, res, decodeURIComponent(upload[1] ?? ""));
+      return receiveMultipart(req, res, decodeURIComponent(upload[1] ?? ""), url.searchParams.get("name"));
     }
     const bucketOnly = /^(?:\/storage\/v1)?\/b\/([^/]+)$/.exec(url.pathname);
     if (req.method === "GET" && bucketOnly) {

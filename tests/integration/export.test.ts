@@ -244,6 +244,9 @@ describe.each(testDatabases)("export to S3, Azure and GCS on %s", (kind) => {
     expect(Buffer.from(await download.arrayBuffer()).equals(contents["config.json"]!)).toBe(true);
     const put = await call(file.PUT, "/x", { method: "PUT", token: owner.token, rawBody: "x", params: { ref: "small", path: ["new.bin"] } });
     expect(put.status).toBe(409);
+    const removed = await call(one.DELETE, "/x", { method: "DELETE", token: owner.token, params: { ref: "small" } });
+    expect(removed.status).toBe(409);
+    expect((await json<Envelope>(removed)).error.message).toBe("Checkpoint 'small' is being exported. Wait for the export to finish, then delete it.");
     expect(await recoverOrphanedExports(db, { staleBefore: new Date(Date.now() - 60_000) })).toBe(1);
     const after = (await exportsOf("small")).items.find((item) => item.id === row.id);
     expect(after?.status).toBe("failed");
