@@ -97,19 +97,21 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
           </div>
           <p className="mt-1 font-mono text-xs text-zinc-500">{metadata.id}</p>
         </div>
-        {complete && <DownloadAllMenu checkpointId={metadata.id} name={metadata.name} />}
-        {canWrite && (
-          <div className="flex gap-2">
-            {status.status === "uploading" && (
-              <Link href={`/checkpoints/new?checkpoint=${encodeURIComponent(metadata.name)}`} className={buttonClasses()}>
-                Continue uploading
-              </Link>
-            )}
-            {complete && <CheckpointExportDialog checkpointRef={metadata.id} />}
-            <RenameCheckpointDialog key={metadata.name} id={metadata.id} name={metadata.name} />
-            <DeleteCheckpointDialog id={metadata.id} name={metadata.name} />
-          </div>
-        )}
+        <div className="flex flex-wrap gap-2">
+          {complete && <DownloadAllMenu checkpointId={metadata.id} name={metadata.name} />}
+          {canWrite && (
+            <>
+              {status.status === "uploading" && (
+                <Link href={`/checkpoints/new?checkpoint=${encodeURIComponent(metadata.name)}`} className={buttonClasses()}>
+                  Continue uploading
+                </Link>
+              )}
+              {complete && <CheckpointExportDialog checkpointRef={metadata.id} />}
+              <RenameCheckpointDialog key={metadata.name} id={metadata.id} name={metadata.name} />
+              <DeleteCheckpointDialog id={metadata.id} name={metadata.name} />
+            </>
+          )}
+        </div>
       </header>
 
       <dl className="grid grid-cols-2 gap-4 rounded-lg border border-zinc-200 bg-white p-4 shadow-sm sm:grid-cols-3 lg:grid-cols-6">
