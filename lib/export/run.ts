@@ -41,8 +41,9 @@ function counting(onBytes: (n: number) => void): Transform {
   });
 }
 
-async function copyFiles(db: Db, reporter: ExportReporter, destination: Destination, checkpointId: string) {
-  const files = await listFiles(db, { checkpointId });
+type ManifestFile = Awaited<ReturnType<typeof listFiles>>[number];
+
+async function copyFiles(files: ManifestFile[], reporter: ExportReporter, destination: Destination): Promise<void> {
   const store = getBlobStore();
   await inParallel(files, PARALLEL_FILES, async (file) => {
     if (reporter.lost) throw new ExportLostError();
@@ -56,7 +57,6 @@ async function copyFiles(db: Db, reporter: ExportReporter, destination: Destinat
     }
     reporter.fileDone();
   });
-  return files.length;
 }
 
 /**
@@ -85,13 +85,13 @@ export async function runExport(db: Db, exportId: string): Promise<void> {
     label = destination.label;
     await reporter.log(`Export ${row.id.slice(0, 8)}: writing ${files.length} files, ${formatBytes(bytesTotal)}, to ${label} (connection '${row.connection}').`);
     await destination.check();
-    const written = await copyFiles(db, reporter, destination, row.checkpointId);
+    await copyFiles(files, reporter, destination);
     const done = await completeExport(db, lease, {
       status: "succeeded",
       message: null,
-      progress: { bytesDone: bytesTotal, filesDone: written },
+      progress: { bytesDone: bytesTotal, filesDone: files.length },
     });
-    if (done) await reporter.log(`Export ${row.id.slice(0, 8)}: wrote ${written} files, ${formatBytes(bytesTotal)}, to ${label}.`);
+    if (done) await reporter.log(`Export ${row.id.slice(0, 8)}: wrote ${files.length} files, ${formatBytes(bytesTotal)}, to ${label}.`);
   } catch (error) {
     if (error instanceof ExportLostError) return;
     const message = describeWriteError(error, label);

@@ -1,8 +1,7 @@
 import { bigint, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { exportStatuses } from "@/lib/api/schemas/exports";
 import { orgs, users } from "./accounts";
 import { checkpoints } from "./checkpoints";
-
-import { exportStatuses } from "@/lib/api/schemas/exports";
 
 export type { ExportStatus } from "@/lib/api/schemas/exports";
 
