@@ -61,8 +61,10 @@ async function putFile(api: Api, checkpointId: string, file: string, size: numbe
 
 /** `rclone copy` as a person would run it, configured only by environment (provider Other, path style). */
 async function rcloneCopy(file: string, endpoint: string, prefix: string): Promise<void> {
+  // The caller's AWS_* settings (a CA bundle, a profile) are not the test server's.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AWS_") && !key.startsWith("RCLONE_")));
   const env = {
-    ...process.env,
+    ...inherited,
     RCLONE_CONFIG_BENCH_TYPE: "s3",
     RCLONE_CONFIG_BENCH_PROVIDER: "Other",
     RCLONE_CONFIG_BENCH_ENDPOINT: endpoint,
@@ -70,6 +72,7 @@ async function rcloneCopy(file: string, endpoint: string, prefix: string): Promi
     RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: KEYS.secretAccessKey,
     RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: "true",
     RCLONE_CONFIG_BENCH_NO_CHECK_BUCKET: "true",
+    NODE_ENV: "production" as const,
   };
   await new Promise<void>((resolve, reject) => {
     const child = spawn("/usr/bin/rclone", ["copy", file, `bench:${BUCKET}/${prefix}`], { env, stdio: ["ignore", "inherit", "inherit"] });

@@ -3,7 +3,7 @@ import { ApiError } from "@/lib/api/errors";
 import { resolveCheckpoint } from "@/lib/checkpoints/service";
 import type { ArchiveEntry } from "@/lib/archive/create-tar";
 import { tarSize, tarStream } from "@/lib/archive/create-tar";
-import { zipStream } from "@/lib/archive/create-zip";
+import { zipSize, zipStream } from "@/lib/archive/create-zip";
 import type { Db } from "@/lib/db/client";
 import { listFiles } from "@/lib/db/queries/files";
 import type { Checkpoint } from "@/lib/db/schema";
@@ -47,11 +47,9 @@ export async function downloadArchive(db: Db, { orgId, ref, format }: { orgId: s
     headers.set("content-length", String(tarSize(entries, Math.floor(mtime.getTime() / 1000))));
     stream = tarStream(entries, Math.floor(mtime.getTime() / 1000));
   } else {
-    const zip = zipStream(entries, mtime);
     headers.set("content-type", "application/zip");
-    const size = await zip.size;
-    if (size >= 0) headers.set("content-length", String(size));
-    stream = zip.stream;
+    headers.set("content-length", String(zipSize(entries)));
+    stream = zipStream(entries, mtime);
   }
   return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status: 200, headers });
 }

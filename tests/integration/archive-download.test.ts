@@ -10,6 +10,7 @@ import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
 import * as archive from "@/app/api/v1/checkpoints/[ref]/archive/route";
 import * as members from "@/app/api/v1/orgs/current/members/route";
 import { tarEntryHeader, tarSize } from "@/lib/archive/create-tar";
+import { zipSize } from "@/lib/archive/create-zip";
 import { call, json, useTempDataDir } from "../helpers/api";
 import { signUpWithToken, type TestUser } from "../helpers/accounts";
 import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
@@ -91,6 +92,15 @@ describe.each(testDatabases)("Download all as tar and zip on %s", (kind) => {
       expect(test).toContain("No errors detected");
       execFileSync("unzip", ["-q", archivePath, "-d", into]);
     });
+  });
+
+  it("plans zip64 records for entries and offsets past 4 GiB, without reading any bytes", () => {
+    const big = 5 * 1024 ** 3;
+    // local header + name + data + zip64 descriptor, central header + name + zip64 extra, zip64 end records + EOCD
+    expect(zipSize([{ path: "a.bin", size: big }])).toBe(30 + 5 + big + 24 + 46 + 5 + 28 + 56 + 20 + 22);
+    // The second entry is small, but starts past 4 GiB: its offset needs the zip64 extra too.
+    expect(zipSize([{ path: "a.bin", size: big }, { path: "b", size: 1 }])).toBe(30 + 5 + big + 24 + 30 + 1 + 1 + 24 + 46 + 5 + 28 + 46 + 1 + 28 + 56 + 20 + 22);
+    expect(zipSize([{ path: "a.bin", size: 10 }])).toBe(30 + 5 + 10 + 16 + 46 + 5 + 22);
   });
 
   it("computes pax headers for sizes past ustar's 8 GiB limit without reading any bytes", () => {
