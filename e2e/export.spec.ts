@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -105,4 +106,47 @@ test("export to an S3 connection from the detail page, then Download all as zip 
     expect((await readFile(archivePath)).length).toBeGreaterThan(6 * 1024 * 1024);
     await page.getByText("Download all").click();
   }
+});
+
+test("a running export shows its progress and the checkpoint as exporting; a failed one says why", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  // An endpoint that accepts connections and never answers: the export stays running until it goes.
+  const sockets = new Set<Socket>();
+  const stall = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => stall.listen(0, "127.0.0.1", resolve));
+  const port = (stall.address() as AddressInfo).port;
+  const auth = { authorization: `Bearer ${await apiToken(request)}` };
+  const name = uniqueName("export-slow");
+  const connection = uniqueName("stall");
+  await request.post("/api/v1/checkpoints", { headers: auth, data: { name, sourceType: "local" } });
+  await request.put(`/api/v1/checkpoints/${name}/files/config.json`, { headers: auth, data: files["config.json"] });
+  await request.post(`/api/v1/checkpoints/${name}/commit`, { headers: auth });
+  await request.post("/api/v1/connections", {
+    headers: auth,
+    data: { name: connection, provider: "s3", config: { endpoint: `http://127.0.0.1:${port}` }, secret: { accessKeyId: "a", secretAccessKey: "b" } },
+  });
+  const started = await request.post(`/api/v1/checkpoints/${name}/export`, { headers: auth, data: { connection, destinationPath: "stalled/run/" } });
+  expect(started.status()).toBe(202);
+
+  await page.goto(`/checkpoints/${name}`);
+  const row = page.getByRole("listitem", { name: "Export to stalled/run/" });
+  await expect(row.getByText("Running")).toBeVisible({ timeout: 30_000 });
+  await expect(row.getByRole("progressbar", { name: "Export to stalled/run/" })).toBeVisible();
+  await expect(row.getByText("0 B of 42 B · 0 of 1 files")).toBeVisible();
+  await expect(page.getByText("Exporting", { exact: true })).toBeVisible();
+  // Downloads keep working while it runs.
+  const file = await request.get(`/api/v1/checkpoints/${name}/files/config.json`, { headers: auth });
+  expect(Buffer.from(await file.body()).equals(files["config.json"])).toBe(true);
+  await page.screenshot({ path: "/tmp/export-running.png", fullPage: true });
+
+  for (const socket of sockets) socket.destroy();
+  await new Promise<void>((resolve) => stall.close(() => resolve()));
+  await expect(row.getByText("Failed")).toBeVisible({ timeout: 120_000 });
+  await expect(row.getByText(/Could not reach the storage service for s3:\/\/stalled\/run\/ \((ECONNREFUSED|ECONNRESET)\)/)).toBeVisible();
+  const after = await (await request.get(`/api/v1/checkpoints/${name}`, { headers: auth })).json();
+  expect(after.status.status).toBe("ready");
+  await page.screenshot({ path: "/tmp/export-failed.png", fullPage: true });
 });

@@ -42,6 +42,16 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() ? value.trim() : undefined;
 }
 
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
+
+/** A socket-level failure code anywhere in an SDK error's cause chain. */
+function networkCode(error: unknown, depth = 0): string | null {
+  if (!error || typeof error !== "object" || depth > 5) return null;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+  return networkCode(cause, depth + 1);
+}
+
 /** The guard's refusal, or a status the person can act on, from any SDK error. */
 export function describeWriteError(error: unknown, label: string): string {
   const blocked = blockedAddressMessage(error);
@@ -59,6 +69,8 @@ export function describeWriteError(error: unknown, label: string): string {
     return `The bucket or container of ${label} does not exist. Create it, or correct the destination path.`;
   if (status === 401 || status === 403)
     return `Writing to ${label} was denied. Check that the connection's credentials may write to that bucket.`;
+  const network = networkCode(error);
+  if (network) return `Could not reach the storage service for ${label} (${network}). Check the connection's endpoint, then export again.`;
   return `Writing to ${label} failed: ${message ?? String(error)}`;
 }
 
