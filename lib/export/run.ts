@@ -10,6 +10,8 @@ import { PermanentSourceError } from "@/lib/sources/types";
 import { describeWriteError, openDestination, type Destination } from "./destinations";
 import { ExportLostError, ExportReporter } from "./progress";
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 /** A running export whose worker has not reported for this long is considered dead. */
 export const STALE_EXPORT_MS = 2 * 60 * 1000;
 const PARALLEL_FILES = 4;
@@ -83,7 +85,7 @@ export async function runExport(db: Db, exportId: string): Promise<void> {
     });
     const destination = await openDestination(connection, row.destinationPath);
     label = destination.label;
-    await reporter.log(`Export ${row.id.slice(0, 8)}: writing ${files.length} files, ${formatBytes(bytesTotal)}, to ${label} (connection '${row.connection}').`);
+    await reporter.log(`Export ${row.id.slice(0, 8)}: writing ${plural(files.length, "file")}, ${formatBytes(bytesTotal)}, to ${label} (connection '${row.connection}').`);
     await destination.check();
     await copyFiles(files, reporter, destination);
     const done = await completeExport(db, lease, {
@@ -91,7 +93,7 @@ export async function runExport(db: Db, exportId: string): Promise<void> {
       message: null,
       progress: { bytesDone: bytesTotal, filesDone: files.length },
     });
-    if (done) await reporter.log(`Export ${row.id.slice(0, 8)}: wrote ${files.length} files, ${formatBytes(bytesTotal)}, to ${label}.`);
+    if (done) await reporter.log(`Export ${row.id.slice(0, 8)}: wrote ${plural(files.length, "file")}, ${formatBytes(bytesTotal)}, to ${label}.`);
   } catch (error) {
     if (error instanceof ExportLostError) return;
     const message = describeWriteError(error, label);
