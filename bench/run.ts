@@ -6,11 +6,12 @@ import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { formatTable, type BenchContext, type Benchmark, type Row } from "./harness";
+import { exportBenchmark } from "./export";
 import { listBenchmark } from "./list";
 import { ensureBuild, killAllServers, startServer } from "./server";
 import { uploadBenchmark } from "./upload";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, listBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, listBenchmark, exportBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.

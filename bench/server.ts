@@ -143,11 +143,11 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** Starts `next start` in its own process group and waits until `/api/health` answers. */
-export async function startServer(root: string, dataDir: string, log: (message: string) => void): Promise<Server> {
+export async function startServer(root: string, dataDir: string, log: (message: string) => void, extraEnv: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [nextBin(root), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,
-    env: embeddedEnv(dataDir, port),
+    env: { ...embeddedEnv(dataDir, port), ...extraEnv },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -7,10 +7,13 @@ import { formatBytes } from "@/lib/format";
 import { useCheckpoint } from "@/lib/hooks/use-checkpoints";
 import { useCanWrite } from "@/lib/hooks/use-me";
 import { isInFlight } from "@/lib/query/checkpoints";
+import { CheckpointExportDialog } from "./checkpoint-export-dialog";
 import { CheckpointInspect } from "./checkpoint-inspect";
 import { CheckpointLog } from "./checkpoint-log";
 import { CheckpointProgress } from "./checkpoint-progress";
 import { DeleteCheckpointDialog } from "./delete-checkpoint-dialog";
+import { DownloadAllMenu } from "./download-all-menu";
+import { ExportList } from "./export-list";
 import { FileTable } from "./file-table";
 import { RelativeTime } from "./relative-time";
 import { RenameCheckpointDialog } from "./rename-checkpoint-dialog";
@@ -81,6 +84,7 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
   const checkpoint = query.data;
   const { metadata, spec, status } = checkpoint;
   const inFlight = isInFlight(status.status);
+  const complete = status.status === "ready" || status.status === "exporting";
 
   return (
     <div className="space-y-6">
@@ -93,17 +97,21 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
           </div>
           <p className="mt-1 font-mono text-xs text-zinc-500">{metadata.id}</p>
         </div>
-        {canWrite && (
-          <div className="flex gap-2">
-            {status.status === "uploading" && (
-              <Link href={`/checkpoints/new?checkpoint=${encodeURIComponent(metadata.name)}`} className={buttonClasses()}>
-                Continue uploading
-              </Link>
-            )}
-            <RenameCheckpointDialog key={metadata.name} id={metadata.id} name={metadata.name} />
-            <DeleteCheckpointDialog id={metadata.id} name={metadata.name} />
-          </div>
-        )}
+        <div className="flex flex-wrap gap-2">
+          {complete && <DownloadAllMenu checkpointId={metadata.id} name={metadata.name} />}
+          {canWrite && (
+            <>
+              {status.status === "uploading" && (
+                <Link href={`/checkpoints/new?checkpoint=${encodeURIComponent(metadata.name)}`} className={buttonClasses()}>
+                  Continue uploading
+                </Link>
+              )}
+              {complete && <CheckpointExportDialog checkpointRef={metadata.id} />}
+              <RenameCheckpointDialog key={metadata.name} id={metadata.id} name={metadata.name} />
+              <DeleteCheckpointDialog id={metadata.id} name={metadata.name} />
+            </>
+          )}
+        </div>
       </header>
 
       <dl className="grid grid-cols-2 gap-4 rounded-lg border border-zinc-200 bg-white p-4 shadow-sm sm:grid-cols-3 lg:grid-cols-6">
@@ -123,7 +131,7 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
         <Fact label="Ready">{status.readyAt ? <RelativeTime at={status.readyAt} suffix=" ago" /> : <span className="text-zinc-400">—</span>}</Fact>
       </dl>
 
-      {inFlight && (
+      {inFlight && status.status !== "exporting" && (
         <div className="rounded-lg border border-accent-200 bg-accent-50/50 p-4">
           <p className="mb-2 text-sm font-medium text-zinc-900">
             {status.status === "uploading" ? "Waiting for uploads to finish" : `${status.status[0].toUpperCase()}${status.status.slice(1)}…`}
@@ -144,6 +152,8 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
         </h2>
         <FileTable checkpointId={metadata.id} files={status.files ?? []} />
       </section>
+
+      {complete && <ExportList checkpointRef={metadata.id} />}
 
       <div className="grid items-start gap-6 lg:grid-cols-2">
         <CheckpointInspect checkpoint={checkpoint} />

@@ -1,5 +1,6 @@
 import { getDatabase, getDb } from "@/lib/db/client";
 import { analyzeTables } from "@/lib/db/queries/maintenance";
+import { startExportWorkers } from "@/lib/export/worker";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { getBlobStore } from "@/lib/storage";
 import { collectBlobs } from "@/lib/storage/gc";
@@ -17,7 +18,7 @@ async function sweep(): Promise<void> {
 /**
  * Background work of a server process: periodic housekeeping (abandoned uploads, unreferenced
  * blobs) and, unless `CAIRN_WORKERS=0` (web replicas next to `npm run worker` processes), the
- * ingest workers.
+ * ingest and export workers.
  */
 export function startBackgroundWork(): void {
   const run = () => sweep().catch((error) => console.error("maintenance sweep failed", error));
@@ -25,5 +26,6 @@ export function startBackgroundWork(): void {
   setInterval(run, INTERVAL_MS).unref();
   if (process.env.CAIRN_WORKERS !== "0") {
     startIngestWorkers().catch((error) => console.error("could not start ingest workers", error));
+    startExportWorkers().catch((error) => console.error("could not start export workers", error));
   }
 }

@@ -1,5 +1,6 @@
 // `npm run worker`: ingest workers without the web server, for scale-out on Postgres.
 import { getDatabase } from "@/lib/db/client";
+import { startExportWorkers } from "@/lib/export/worker";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { stopBoss } from "@/lib/queue/boss";
 
@@ -11,7 +12,8 @@ async function main() {
   }
   const concurrency = Number(process.env.CAIRN_WORKER_CONCURRENCY || 4);
   await startIngestWorkers({ concurrency });
-  console.log(`cairn worker: ${concurrency} ingest workers running`);
+  await startExportWorkers({ concurrency: Math.max(1, Math.floor(concurrency / 2)) });
+  console.log(`cairn worker: ${concurrency} ingest workers and ${Math.max(1, Math.floor(concurrency / 2))} export workers running`);
   const stop = async () => {
     await stopBoss();
     await database.close();

@@ -104,6 +104,10 @@ export async function deleteCheckpoint(db: Db, { orgId, ref }: OrgScope & { ref:
   await db.transaction(async (tx) => {
     const locked = await lockCheckpoint(tx, { orgId, id: row.id });
     if (!locked) throw notFound(`Checkpoint '${ref}'`);
+    // An export reads the blobs as it goes; deleting under it would let them be collected.
+    if (locked.status === "exporting") {
+      throw new ApiError("conflict", `Checkpoint '${locked.name}' is being exported. Wait for the export to finish, then delete it.`, { status: locked.status });
+    }
     await deleteFileRows(tx, { checkpointId: row.id });
     await updateCheckpoint(tx, { orgId, id: row.id }, { deletedAt: new Date(), size: 0, fileCount: 0 });
   });

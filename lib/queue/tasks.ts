@@ -16,3 +16,17 @@ export async function enqueueIngest(task: IngestTask): Promise<void> {
     expireInHours: 23,
   });
 }
+
+export const EXPORT_QUEUE = "checkpoint-export";
+
+export type ExportTask = { exportId: string; orgId: string };
+
+/**
+ * Queues one export. Not retried by the queue: the runner ends every export succeeded or failed
+ * itself, and the recovery sweep fails the ones whose server died.
+ */
+export async function enqueueExport(task: ExportTask): Promise<void> {
+  const boss = await getBoss();
+  await boss.createQueue(EXPORT_QUEUE);
+  await boss.send(EXPORT_QUEUE, task, { singletonKey: task.exportId, retryLimit: 0, expireInHours: 23 });
+}

@@ -68,7 +68,7 @@ export function parseAzureUri(uri: string, endpoint?: string): AzureTarget {
 }
 
 /** Splits `Key=value;…`; values (keys, signatures) may themselves contain `=`. */
-function parseConnectionString(raw: string | undefined): Record<string, string> {
+export function parseConnectionString(raw: string | undefined): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const part of (raw ?? "").split(";")) {
     const at = part.indexOf("=");
@@ -78,7 +78,8 @@ function parseConnectionString(raw: string | undefined): Record<string, string> 
   return fields;
 }
 
-function containerFor(target: AzureTarget, ctx: SourceContext): { container: ContainerClient; anonymous: boolean } {
+/** The container client for a path and connection, its sockets behind the address guard (also used by exports). */
+export function containerFor(target: AzureTarget, ctx: SourceContext): { container: ContainerClient; anonymous: boolean } {
   const connection = ctx.connection;
   const secret = connection?.secret ?? {};
   const fields = parseConnectionString(secret.connectionString);

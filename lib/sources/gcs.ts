@@ -91,7 +91,8 @@ function endpointUrl(raw: string): URL {
   }
 }
 
-async function storageFor(ctx: SourceContext): Promise<Storage> {
+/** The GCS client for a connection, its sockets behind the address guard (also used by exports). */
+export async function storageFor(ctx: SourceContext): Promise<Storage> {
   const connection = ctx.connection;
   if (connection && connection.provider !== "gcs") {
     throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose a Google Cloud Storage connection.`);

@@ -44,7 +44,8 @@ const anonymous: Pick<S3ClientConfig, "httpAuthSchemes"> = {
   })),
 };
 
-function clientFor(type: S3Type, ctx: SourceContext): S3Client {
+/** The S3 client for a connection, its sockets behind the address guard (also used by exports). */
+export function clientFor(type: S3Type, ctx: SourceContext): S3Client {
   const connection = ctx.connection;
   if (connection && connection.provider !== "s3") {
     throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose an S3 connection.`);

@@ -16,7 +16,8 @@ type StoredObject = { data: Buffer; generation: string; updated: string; md5: st
  * @google-cloud/storage makes for listing (`GET /b/<bucket>/o?prefix=&pageToken=&maxResults=`),
  * metadata (`GET /b/<bucket>/o/<name>`) and media downloads (`?alt=media`, with Range). With
  * STORAGE_EMULATOR_HOST the library sends these paths without the `/storage/v1` prefix; both
- * forms are served. `requests` records each request line (and Range), to assert on what the library sent.
+ * forms are served, and so are bucket metadata (`GET /b/<bucket>`) and multipart uploads
+ * (`POST /upload/storage/v1/b/<bucket>/o?uploadType=multipart`). `requests` records each request line (and Range), to assert on what the library sent.
  */
 export async function startGcsPeer(options: { defaultPageSize?: number } = {}) {
   const buckets = new Map<string, Map<string, StoredObject>>();
@@ -44,9 +45,51 @@ export async function startGcsPeer(options: { defaultPageSize?: number } = {}) {
     res.end(JSON.stringify({ error: { code, message, errors: [{ message, domain: "global", reason }] } }));
   };
 
+  /** A `multipart/related` upload (metadata JSON, then the bytes), as `createWriteStream({ resumable: false })` sends it. */
+  const receiveMultipart = (req: http.IncomingMessage, res: http.ServerResponse, bucketName: string, queryName: string | null) => {
+    const bucket = buckets.get(bucketName);
+    if (!bucket) return fail(res, 404, "The specified bucket does not exist.", "notFound");
+    const boundary = /boundary="?([^";]+)"?/.exec(req.headers["content-type"] ?? "")?.[1];
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const parts: Buffer[] = [];
+      const delimiter = Buffer.from(`--${boundary}`);
+      for (let at = body.indexOf(delimiter); at !== -1; ) {
+        const next = body.indexOf(delimiter, at + delimiter.length);
+        if (next === -1) break;
+        const part = body.subarray(at + delimiter.length, next);
+        const headerEnd = part.indexOf("\r\n\r\n");
+        parts.push(part.subarray(headerEnd + 4, part.length - 2));
+        at = next;
+      }
+      const [metaPart, data] = parts;
+      if (!boundary || !metaPart || !data) return fail(res, 400, "Malformed multipart upload", "invalid");
+      const meta = JSON.parse(metaPart.toString()) as { name?: string };
+      const name = queryName ?? meta.name ?? "";
+      if (!name) return fail(res, 400, "The object name is missing", "invalid");
+      api.put(bucketName, name, Buffer.from(data));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(resource(bucketName, name, bucket.get(name) as StoredObject)));
+    });
+  };
+
   const server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}${req.headers.range ? ` ${req.headers.range}` : ""}`);
     const url = new URL(req.url ?? "/", "http://peer");
+    const upload = /^\/upload(?:\/storage\/v1)?\/b\/([^/]+)\/o$/.exec(url.pathname);
+    if (req.method === "POST" && upload && url.searchParams.get("uploadType") === "multipart") {
+      return receiveMultipart(req, res, decodeURIComponent(upload[1] ?? ""), url.searchParams.get("name"));
+    }
+    const bucketOnly = /^(?:\/storage\/v1)?\/b\/([^/]+)$/.exec(url.pathname);
+    if (req.method === "GET" && bucketOnly) {
+      const name = decodeURIComponent(bucketOnly[1] ?? "");
+      if (!buckets.has(name)) return fail(res, 404, "The specified bucket does not exist.", "notFound");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "storage#bucket", id: name, name }));
+      return;
+    }
     const route = /^(?:\/download)?(?:\/storage\/v1)?\/b\/([^/]+)\/o(?:\/(.+))?$/.exec(url.pathname);
     if (req.method !== "GET" || !route) return fail(res, 400, `Unsupported request ${req.method} ${url.pathname}`, "invalid");
     const bucketName = decodeURIComponent(route[1] ?? "");
@@ -102,7 +145,7 @@ export async function startGcsPeer(options: { defaultPageSize?: number } = {}) {
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const api = {
     /** The value for STORAGE_EMULATOR_HOST. */
     endpoint: `http://127.0.0.1:${port}`,
     port,
@@ -119,5 +162,10 @@ export async function startGcsPeer(options: { defaultPageSize?: number } = {}) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+    /** What an upload stored, for tests that check what a client wrote. */
+    get(bucket: string, name: string): Buffer | undefined {
+      return buckets.get(bucket)?.get(name)?.data;
+    },
   };
+  return api;
 }
