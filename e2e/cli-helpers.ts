@@ -15,15 +15,12 @@ export type CliEnv = { server: string; token?: string; configHome: string };
 
 /** Starts `node bin/cairn.mjs …` as a user's shell would, with its own config directory. */
 export function spawnCairn(args: string[], env: CliEnv, options: { input?: string; cwd?: string } = {}): ChildProcess {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CAIRN_")));
+  const childEnv = { ...process.env };
+  for (const key of Object.keys(childEnv)) if (key.startsWith("CAIRN_")) delete childEnv[key];
+  Object.assign(childEnv, { XDG_CONFIG_HOME: env.configHome, CAIRN_SERVER: env.server }, env.token ? { CAIRN_TOKEN: env.token } : {});
   const child = spawn(process.execPath, [CAIRN_BIN, ...args], {
     cwd: options.cwd ?? os.tmpdir(),
-    env: {
-      ...inherited,
-      XDG_CONFIG_HOME: env.configHome,
-      CAIRN_SERVER: env.server,
-      ...(env.token ? { CAIRN_TOKEN: env.token } : {}),
-    } as NodeJS.ProcessEnv,
+    env: childEnv,
     stdio: ["pipe", "pipe", "pipe"],
   });
   child.stdin?.end(options.input ?? "");
