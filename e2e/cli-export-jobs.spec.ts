@@ -1,14 +1,70 @@
 // Depends on the export API (POST …/export, GET …/exports) and the jobs API (POST/GET /jobs,
 // GET /jobs/{ref}/logs), built on other branches; passes once they are merged. The server must
 // be allowed to reach loopback peers (CAIRN_ALLOW_PRIVATE_SOURCES=127.0.0.0/8 in webServer.env).
-import { mkdir, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
 import path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { startAzurite } from "../tests/helpers/azurite";
-import { startS3rver } from "../tests/helpers/s3";
 import { expect, test } from "./fixtures";
 import { cairn, newUser, tempDir, writeRandomFile, type CliEnv } from "./cli-helpers";
+
+// tests/helpers' peers use import.meta, which Playwright's CommonJS transform rejects; these are
+// the same peers, started relative to the project instead.
+const repoRoot = () => path.resolve(test.info().project.testDir, "..");
+
+type S3rverServer = { run(): Promise<{ port: number }>; close(): Promise<void> };
+type S3rverOptions = { port: number; address: string; silent: boolean; directory: string; configureBuckets: { name: string }[] };
+
+async function startS3rver(buckets: string[]) {
+  const S3rver = createRequire(path.join(repoRoot(), "package.json"))("s3rver") as new (options: S3rverOptions) => S3rverServer;
+  const directory = await mkdtemp(path.join(os.tmpdir(), "cairn-s3rver-"));
+  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async stop() {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+async function startAzurite() {
+  const cwd = await mkdtemp(path.join(os.tmpdir(), "cairn-azurite-"));
+  const bin = path.join(repoRoot(), "node_modules", ".bin", "azurite-blob");
+  const child = spawn(bin, ["--blobHost", "127.0.0.1", "--blobPort", "0", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry"], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Azurite did not start within 20 s:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+  });
+  const accountUrl = `http://127.0.0.1:${port}/devstoreaccount1`;
+  return {
+    accountUrl,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${accountUrl};`,
+    async stop() {
+      child.kill("SIGTERM");
+      await rm(cwd, { recursive: true, force: true });
+    },
+  };
+}
 
 test.use({ storageState: { cookies: [], origins: [] } });
 test.describe.configure({ mode: "serial" });
@@ -29,9 +85,12 @@ test.beforeAll(async ({ request, baseURL }) => {
   await writeRandomFile(path.join(dir, "sub", "weights.bin"), 9 * 1024 * 1024 + 7);
   const push = await cairn(["checkpoint", "push", name, "--file", dir], env);
   expect(push.code, push.stderr).toBe(0);
-  const { readFile } = await import("node:fs/promises");
   local["config.json"] = await readFile(path.join(dir, "config.json"));
   local["sub/weights.bin"] = await readFile(path.join(dir, "sub", "weights.bin"));
+});
+
+test.afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
 });
 
 test("connection create/list/delete, and export to s3rver with every object's bytes", async () => {

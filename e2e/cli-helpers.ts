@@ -5,10 +5,10 @@ import { mkdtemp, open } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { APIRequestContext } from "@playwright/test";
-import { expect } from "./fixtures";
+import { expect, test } from "./fixtures";
 
-const root = path.resolve(import.meta.dirname, "..");
-export const CAIRN_BIN = path.join(root, "bin", "cairn.mjs");
+/** bin/cairn.mjs, found from the project's testDir (e2e/), whatever the working directory. */
+export const cairnBin = () => path.resolve(test.info().project.testDir, "..", "bin", "cairn.mjs");
 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 export type CliEnv = { server: string; token?: string; configHome: string };
@@ -18,7 +18,7 @@ export function spawnCairn(args: string[], env: CliEnv, options: { input?: strin
   const childEnv = { ...process.env };
   for (const key of Object.keys(childEnv)) if (key.startsWith("CAIRN_")) delete childEnv[key];
   Object.assign(childEnv, { XDG_CONFIG_HOME: env.configHome, CAIRN_SERVER: env.server }, env.token ? { CAIRN_TOKEN: env.token } : {});
-  const child = spawn(process.execPath, [CAIRN_BIN, ...args], {
+  const child = spawn(process.execPath, [cairnBin(), ...args], {
     cwd: options.cwd ?? os.tmpdir(),
     env: childEnv,
     stdio: ["pipe", "pipe", "pipe"],

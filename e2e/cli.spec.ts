@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, stat, truncate, writeFile, copyFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "yaml";
@@ -22,6 +22,10 @@ test.beforeAll(async ({ request, baseURL }) => {
   user = await newUser(request, "cli");
   work = await tempDir("cli-e2e");
   env = { server: baseURL ?? "", token: user.token, configHome: path.join(work, "config") };
+});
+
+test.afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
 });
 
 test("--help works on every command", async () => {
@@ -133,12 +137,32 @@ test("fetch writes every file byte-identical, then skips what is already there",
   expect(again.stdout).toContain("0 downloaded, 0 resumed, 3 already present; 0 bytes transferred");
 });
 
-test("fetch resumes a partial file with a Range request and verifies it", async () => {
+test("push and fetch resume where they were interrupted; fetch verifies SHA-256", async () => {
   const source = path.join(work, "big.bin");
   const size = 200 * MiB;
   const sha256 = await writeRandomFile(source, size);
-  const push = await cairn(["checkpoint", "push", bigName, "--file", `${source}=weights/big.bin`], env);
-  expect(push.code).toBe(0);
+  // A push killed part-way resumes its tus upload when run again.
+  const pushArgs = ["checkpoint", "push", bigName, "--file", `${source}=weights/big.bin`];
+  const pushing = spawnCairn(pushArgs, env);
+  const pushDone = finished(pushing);
+  const uploads = path.join(env.configHome, "cairn", "uploads.json");
+  let serverOffset = 0;
+  for (let i = 0; i < 3000 && pushing.exitCode === null && serverOffset === 0; i++) {
+    const stored = await readFile(uploads, "utf8").then((text) => Object.values(JSON.parse(text) as Record<string, { uploadUrl: string }>), () => []);
+    if (stored[0]?.uploadUrl) {
+      const head = await fetch(stored[0].uploadUrl, { method: "HEAD", headers: { ...user.auth, "tus-resumable": "1.0.0" } });
+      serverOffset = Number(head.headers.get("upload-offset") ?? 0);
+    }
+    if (serverOffset === 0) await sleep(10);
+  }
+  pushing.kill("SIGKILL");
+  await pushDone;
+  expect(serverOffset).toBeGreaterThan(0);
+  const resumedPush = await cairn(pushArgs, env);
+  expect(resumedPush.code, resumedPush.stderr).toBe(0);
+  expect(resumedPush.stderr).toContain(`Resuming the unfinished push of '${bigName}'`);
+  expect(resumedPush.stderr).toMatch(/resuming weights\/big\.bin from [1-9]\d* bytes/);
+  expect(resumedPush.stdout).toContain(`Checkpoint '${bigName}' is ready: 1 files`);
 
   // A fetch killed part-way leaves `<file>.part` and no file.
   const dest = path.join(work, "big-fetch");
@@ -196,7 +220,7 @@ test("a bad ref exits non-zero with the API's message", async () => {
   }
   const badName = await cairn(["checkpoint", "push", "Bad Name", "--file", path.join(work, "model", "config.json")], env);
   expect(badName.code).toBe(1);
-  expect(badName.stderr).toMatch(/^error: .*\n  name: /);
+  expect(badName.stderr).toMatch(/^error: Fix these fields and try again — name: .+\n$/);
   const noToken = await cairn(["checkpoint", "list"], { server: env.server, configHome: path.join(work, "empty-config") });
   expect(noToken.code).toBe(1);
   expect(noToken.stderr).toContain("Not logged in");

@@ -23,12 +23,7 @@ export async function errorFrom(response: Response): Promise<ApiError> {
   } catch {}
   const error = body?.error;
   const fallback = `The server answered ${response.status} ${response.statusText}`.trim() + ".";
-  const fields = error?.details?.fields;
-  const fieldText =
-    fields && typeof fields === "object"
-      ? Object.entries(fields as Record<string, unknown>).map(([field, problem]) => `\n  ${field}: ${String(problem)}`).join("")
-      : "";
-  return new ApiError(response.status, error?.code ?? "http_error", `${error?.message ?? fallback}${fieldText}`, error?.details);
+  return new ApiError(response.status, error?.code ?? "http_error", error?.message ?? fallback, error?.details);
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;

@@ -80,6 +80,7 @@ async function downloadFile(job: Job, allowResume = true): Promise<{ outcome: Fe
     if (status !== 200 && status !== 206) throw await failure(response);
     if (offset > 0 && status === 200) {
       // The server ignored the range: what is on disk is not a prefix of this file.
+      response.destroy();
       progress.rewind(offset);
       return downloadFile(job, false);
     }
