@@ -93,7 +93,7 @@ test.afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-test("connection create/list/delete, and export to s3rver with every object's bytes", async () => {
+test("connection create/list/delete, export to s3rver with every object's bytes, and push back from it", async () => {
   const s3 = await startS3rver(["cli-export"]);
   try {
     const conn = `s3-${Date.now().toString(36)}`;
@@ -117,6 +117,18 @@ test("connection create/list/delete, and export to s3rver with every object's by
       const object = await client.send(new GetObjectCommand({ Bucket: "cli-export", Key: `run-1/${rel}` }));
       expect(Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).equals(bytes), rel).toBe(true);
     }
+
+    // And back: a checkpoint pushed from that prefix through the connection, followed to ready.
+    const back = `${name}-back`;
+    const pushed = await cairn(["checkpoint", "push", back, "--storage-provider", conn, "--source-path", "cli-export/run-1/", "--json"], env);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const checkpoint = JSON.parse(pushed.stdout) as { spec: { sourceUri: string }; status: { status: string; files?: { path: string }[] } };
+    expect(checkpoint.spec.sourceUri).toBe("s3://cli-export/run-1/");
+    expect(checkpoint.status.status).toBe("ready");
+    const fetched = path.join(work, "back");
+    expect((await cairn(["checkpoint", "fetch", back, "-d", fetched], env)).code).toBe(0);
+    for (const [rel, bytes] of Object.entries(local)) expect((await readFile(path.join(fetched, rel))).equals(bytes), rel).toBe(true);
+    expect((await cairn(["checkpoint", "delete", back, "--yes"], env)).code).toBe(0);
 
     const refused = await cairn(["connection", "delete", conn], env);
     expect(refused.code).toBe(1);

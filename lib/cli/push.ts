@@ -8,7 +8,6 @@ import { parseFileArg, type FileArg } from "./args";
 import { inPool } from "./fetch";
 import { TransferProgress } from "./progress";
 import { formatBytes } from "./table";
-import { tusUpload } from "./tus";
 import type { CheckpointFile, CheckpointObject } from "./types";
 
 export type UploadItem = { local: string; path: string; size: number; mtimeMs: number };
@@ -88,6 +87,10 @@ export async function pushLocal(client: ApiClient, name: string, items: UploadIt
   const id = checkpoint.metadata.id;
   const skip = resumed ? await alreadyStored(client, id, items) : new Set<string>();
   if (resumed) process.stderr.write(`Resuming the unfinished push of '${name}' (${skip.size} of ${items.length} files already stored).\n`);
+  // Loaded only for a push: tus-js-client takes as long to load as the rest of the CLI, and
+  // bin/cairn.mjs runs lib/cli as CommonJS, where import() would bypass tsx's require hook.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { tusUpload } = require("./tus") as typeof import("./tus");
   const total = items.reduce((sum, item) => sum + item.size, 0);
   const progress = new TransferProgress(`push ${name}`, total, items.length);
   try {
