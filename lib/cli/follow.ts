@@ -6,6 +6,11 @@ import type { CheckpointObject, ExportObject } from "./types";
 
 const POLL_MS = 1000;
 
+const sentence = (message: string | null) => {
+  const text = (message ?? "no reason given").trim();
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+};
+
 /** Polls a checkpoint a server-side task is filling until it is ready; failed is an error. */
 export async function followCheckpoint(client: ApiClient, id: string, name: string): Promise<CheckpointObject> {
   const progress = new TaskProgress(`checkpoint ${name}`);
@@ -15,7 +20,7 @@ export async function followCheckpoint(client: ApiClient, id: string, name: stri
       const { status, progress: p, message } = checkpoint.status;
       progress.update(status, p.bytesDone, p.bytesTotal, p.filesDone, p.filesTotal);
       if (status === "ready") return checkpoint;
-      if (status === "failed") throw new CliError(`Checkpoint '${name}' failed: ${message ?? "no reason given"}. Run \`cairn checkpoint inspect ${name}\` for details.`);
+      if (status === "failed") throw new CliError(`Checkpoint '${name}' failed: ${sentence(message)} Run \`cairn checkpoint inspect ${name}\` for details.`);
       await sleep(POLL_MS);
     }
   } finally {
@@ -46,7 +51,7 @@ export async function followExport(client: ApiClient, ref: string, exportId: str
       const bytes = exportBytes(entry);
       progress.update(entry.status, bytes.done, bytes.total, bytes.filesDone, bytes.filesTotal);
       if (EXPORT_DONE.has(entry.status)) return entry;
-      if (EXPORT_FAILED.has(entry.status)) throw new CliError(`Export of '${ref}' failed: ${entry.message ?? "no reason given"}`);
+      if (EXPORT_FAILED.has(entry.status)) throw new CliError(`Export of '${ref}' failed: ${sentence(entry.message ?? null)}`);
       await sleep(POLL_MS);
     }
   } finally {

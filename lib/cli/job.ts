@@ -23,30 +23,33 @@ async function run(name: string, command: string[], options: RunOptions): Promis
   console.log(options.json ? JSON.stringify(job, null, 2) : `Job '${job.name}' is ${job.status} (id ${job.id}). Follow it with \`cairn job logs ${job.name} --follow\`.`);
 }
 
-type LogLine = { at?: string; level?: string; message?: string; line?: string; stream?: string };
+type LogLine = { id?: number; at?: string; stream?: string; message?: string };
+type LogPage = { items?: LogLine[]; nextAfter?: number };
 
-/** The logs answer: `{items: [...]}` as for checkpoint logs, or plain text. */
-async function readLogs(client: ApiClient, ref: string): Promise<string[]> {
-  const response = await client.send("GET", `/jobs/${seg(ref)}/logs`);
-  const text = await response.text();
-  if (!(response.headers.get("content-type") ?? "").includes("json")) return text.split("\n").filter((line, i, all) => line !== "" || i < all.length - 1);
-  const body = JSON.parse(text) as { items?: (LogLine | string)[] } | (LogLine | string)[];
-  const items = Array.isArray(body) ? body : (body.items ?? []);
-  return items.map((item) => (typeof item === "string" ? item : (item.message ?? item.line ?? JSON.stringify(item))));
+/**
+ * Prints the lines after `after` (`?after=` is the last line id seen; the answer's `nextAfter`
+ * says where to continue) and returns where the next call should start.
+ */
+async function printNewLines(client: ApiClient, ref: string, after: number | undefined): Promise<number | undefined> {
+  let cursor = after;
+  for (;;) {
+    const page = await client.get<LogPage>(`/jobs/${seg(ref)}/logs`, { after: cursor });
+    const items = page.items ?? [];
+    for (const item of items) process.stdout.write(`${item.message ?? ""}\n`);
+    const next = page.nextAfter ?? items.at(-1)?.id ?? cursor;
+    if (items.length === 0 || next === cursor || next === undefined) return next;
+    cursor = next;
+  }
 }
 
 async function logs(ref: string, options: { follow?: boolean }): Promise<void> {
   const client = await ApiClient.fromEnvironment();
-  let printed = 0;
+  let after = await printNewLines(client, ref, undefined);
+  if (!options.follow) return;
   for (;;) {
-    const lines = await readLogs(client, ref);
-    for (const line of lines.slice(printed)) process.stdout.write(`${line}\n`);
-    printed = Math.max(printed, lines.length);
-    if (!options.follow) return;
     const job = await client.get<Job>(`/jobs/${seg(ref)}`);
+    after = await printNewLines(client, ref, after);
     if (FINISHED.has(job.status)) {
-      const rest = await readLogs(client, ref);
-      for (const line of rest.slice(printed)) process.stdout.write(`${line}\n`);
       process.stderr.write(`Job '${job.name}' ${job.status}${job.exitCode === null ? "" : ` with exit code ${job.exitCode}`}.\n`);
       if (job.status !== "succeeded") process.exitCode = 1;
       return;
