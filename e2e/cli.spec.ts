@@ -147,17 +147,26 @@ test("push and fetch resume where they were interrupted; fetch verifies SHA-256"
   const pushDone = finished(pushing);
   const uploads = path.join(env.configHome, "cairn", "uploads.json");
   let serverOffset = 0;
+  // Once the upload exists, freeze the CLI (SIGSTOP) and ask the server how far it got; the
+  // frozen client cannot finish behind our back, so the kill lands part-way.
   for (let i = 0; i < 3000 && pushing.exitCode === null && serverOffset === 0; i++) {
     const stored = await readFile(uploads, "utf8").then((text) => Object.values(JSON.parse(text) as Record<string, { uploadUrl: string }>), () => []);
-    if (stored[0]?.uploadUrl) {
-      const head = await fetch(stored[0].uploadUrl, { method: "HEAD", headers: { ...user.auth, "tus-resumable": "1.0.0" } });
-      serverOffset = Number(head.headers.get("upload-offset") ?? 0);
+    if (!stored[0]?.uploadUrl) {
+      await sleep(5);
+      continue;
     }
-    if (serverOffset === 0) await sleep(10);
+    pushing.kill("SIGSTOP");
+    const head = await fetch(stored[0].uploadUrl, { method: "HEAD", headers: { ...user.auth, "tus-resumable": "1.0.0" } });
+    serverOffset = Number(head.headers.get("upload-offset") ?? 0);
+    if (serverOffset === 0) {
+      pushing.kill("SIGCONT");
+      await sleep(20);
+    }
   }
   pushing.kill("SIGKILL");
   await pushDone;
   expect(serverOffset).toBeGreaterThan(0);
+  expect(serverOffset).toBeLessThan(size);
   const resumedPush = await cairn(pushArgs, env);
   expect(resumedPush.code, resumedPush.stderr).toBe(0);
   expect(resumedPush.stderr).toContain(`Resuming the unfinished push of '${bigName}'`);
@@ -172,7 +181,10 @@ test("push and fetch resume where they were interrupted; fetch verifies SHA-256"
   let partSize = 0;
   for (let i = 0; i < 2000 && child.exitCode === null; i++) {
     partSize = await stat(part).then((s) => s.size, () => 0);
-    if (partSize > 0) break;
+    if (partSize > 0) {
+      child.kill("SIGSTOP");
+      break;
+    }
     await sleep(5);
   }
   child.kill("SIGKILL");
