@@ -10,8 +10,9 @@ import { exportBenchmark } from "./export";
 import { listBenchmark } from "./list";
 import { ensureBuild, killAllServers, startServer } from "./server";
 import { uploadBenchmark } from "./upload";
+import { fetchBenchmark } from "./fetch";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, listBenchmark, exportBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, listBenchmark, exportBenchmark, fetchBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.
