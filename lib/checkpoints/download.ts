@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { responseStream } from "@/lib/api/response-stream";
 import { ApiError, notFound } from "@/lib/api/errors";
 import type { Db } from "@/lib/db/client";
 import { findFile } from "@/lib/db/queries/files";
@@ -52,7 +52,7 @@ export async function downloadFile(
     return Response.json({ error: { code: error.code, message: error.message } }, { status: 416, headers });
   }
   const stream = await getBlobStore().get(file.sha256, range ?? undefined);
-  const body = Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+  const body = responseStream(stream);
   if (range) {
     headers.set("content-range", `bytes ${range.start}-${range.end}/${file.size}`);
     headers.set("content-length", String(range.end - range.start + 1));

@@ -1,4 +1,5 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
+import { responseStream } from "@/lib/api/response-stream";
 import { ApiError } from "@/lib/api/errors";
 import { resolveCheckpoint } from "@/lib/checkpoints/service";
 import type { ArchiveEntry } from "@/lib/archive/create-tar";
@@ -51,5 +52,5 @@ export async function downloadArchive(db: Db, { orgId, ref, format }: { orgId: s
     headers.set("content-length", String(zipSize(entries)));
     stream = zipStream(entries, mtime);
   }
-  return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status: 200, headers });
+  return new Response(responseStream(stream), { status: 200, headers });
 }
