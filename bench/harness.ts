@@ -17,8 +17,8 @@ export type BenchContext = {
   /** A fresh directory for this benchmark, on the same filesystem as the server's data. */
   workDir: string;
   log(message: string): void;
-  /** Starts `next start` on a free port with `CAIRN_DATA_DIR=dataDir` and embedded defaults. */
-  startServer(dataDir: string): Promise<Server>;
+  /** Starts `next start` on a free port with `CAIRN_DATA_DIR=dataDir`, embedded defaults, plus `env`. */
+  startServer(dataDir: string, env?: Record<string, string>): Promise<Server>;
 };
 
 /** A named benchmark; `bench/run.ts` runs all of them or the ones named on the command line. */

@@ -6,11 +6,12 @@ import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { formatTable, type BenchContext, type Benchmark, type Row } from "./harness";
+import { ingestBenchmark } from "./ingest";
 import { listBenchmark } from "./list";
 import { ensureBuild, killAllServers, startServer } from "./server";
 import { uploadBenchmark } from "./upload";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, listBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
       root,
       workDir,
       log: (message) => log(`[${benchmark.name}] ${message}`),
-      startServer: (dataDir) => startServer(root, dataDir, ctx.log),
+      startServer: (dataDir, env) => startServer(root, dataDir, ctx.log, env),
     };
     log(`${benchmark.name}: ${benchmark.summary}`);
     const started = performance.now();
