@@ -139,7 +139,7 @@ export function rcloneEnv(endpoint: string): NodeJS.ProcessEnv {
   // The caller's AWS_* settings (a CA bundle, a profile) are not the loopback peer's.
   const inherited = Object.entries(process.env).filter(([key]) => !key.startsWith("AWS_") && !key.startsWith("RCLONE_"));
   return {
-    ...Object.fromEntries(inherited),
+    ...(Object.fromEntries(inherited) as NodeJS.ProcessEnv),
     RCLONE_CONFIG: "/dev/null",
     RCLONE_CONFIG_BENCH_TYPE: "s3",
     RCLONE_CONFIG_BENCH_PROVIDER: "Other",
