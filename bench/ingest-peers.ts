@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomFillSync } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -11,27 +10,6 @@ import { pipeline } from "node:stream/promises";
  * files they serve. Cairn and the reference tool (curl, rclone, tar) read the same bytes from
  * the same peer in the same run.
  */
-
-/** Streams `bytes` of random data to `file` (flushed) and returns its SHA-256; constant memory. */
-export async function writeRandomFile(file: string, bytes: number): Promise<string> {
-  const hash = createHash("sha256");
-  const block = Buffer.alloc(4 * 1024 * 1024);
-  const handle = await open(file, "w");
-  try {
-    for (let written = 0; written < bytes; ) {
-      const chunk = block.subarray(0, Math.min(block.length, bytes - written));
-      randomFillSync(chunk);
-      hash.update(chunk);
-      await handle.write(chunk);
-      written += chunk.length;
-    }
-    // Flushed now, so no write-back of the source competes with what is measured later.
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return hash.digest("hex");
-}
 
 /** Runs a command to completion; rejects with its output when it fails. */
 export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<void> {

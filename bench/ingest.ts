@@ -2,8 +2,8 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Api } from "./api";
-import { fixed, mbPerSecond, MB, timed, type Benchmark, type BenchContext, type Row } from "./harness";
-import { rcloneEnv, run, S3_ACCESS, startFileServer, startS3rver, writeRandomFile } from "./ingest-peers";
+import { fixed, mbPerSecond, MB, timed, writeRandomFile, type Benchmark, type BenchContext, type Row } from "./harness";
+import { rcloneEnv, run, S3_ACCESS, startFileServer, startS3rver } from "./ingest-peers";
 import { RssSampler, type Server } from "./server";
 
 const GiB = 1024 ** 3;

@@ -1,4 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
+import { finished, Readable } from "node:stream";
 
 const MiB = 1024 ** 2;
 
@@ -26,7 +27,7 @@ export const DEFAULT_BATCH: BatchTuning = { batchBytes: 8 * MiB, flushEveryBytes
  * upload resumes from the file's length, so received bytes must not be dropped on an error).
  */
 export async function writeBatched(
-  source: AsyncIterable<Uint8Array>,
+  source: Readable | AsyncIterable<Uint8Array>,
   handle: FileHandle,
   opts: { position?: number; onChunk?: (chunk: Buffer) => void; tuning?: Partial<BatchTuning> } = {},
 ): Promise<number> {
@@ -53,34 +54,37 @@ export async function writeBatched(
     );
   };
 
-  const startWrite = async () => {
-    if (writing) await writing;
-    if (pendingBytes === 0) return;
+  /** Starts writing what is pending; a promise only when a write is already in flight (wait for it). */
+  const startWrite = (): Promise<void> | undefined => {
+    if (writing) return writing.then(() => startWrite());
+    if (pendingBytes === 0) return undefined;
     const buffers = pending;
     const bytes = pendingBytes;
     const at = position;
     pending = [];
     pendingBytes = 0;
     position += bytes;
-    writing = writeAll(handle, buffers, bytes, at).then(() => {
+    const current: Promise<void> = writeAll(handle, buffers, bytes, at).then(() => {
+      if (writing === current) writing = null;
       written += bytes;
       unflushed += bytes;
       flushInBackground();
     });
+    writing = current;
     // Awaited before the next batch starts or at the end; never an unhandled rejection meanwhile.
-    writing.catch(() => {});
+    current.catch(() => {});
+    return undefined;
   };
 
   let failure: unknown = null;
   try {
-    for await (const raw of source) {
-      const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-      if (chunk.length === 0) continue;
+    await eachChunk(source, (chunk) => {
+      if (chunk.length === 0) return undefined;
       opts.onChunk?.(chunk);
       pending.push(chunk);
       pendingBytes += chunk.length;
-      if (pendingBytes >= batchBytes) await startWrite();
-    }
+      return pendingBytes >= batchBytes ? startWrite() : undefined;
+    });
   } catch (error) {
     failure = error;
   }
@@ -89,6 +93,59 @@ export async function writeBatched(
   await flushing;
   if (failure !== null) throw failure;
   return written;
+}
+
+function asBuffer(raw: Uint8Array): Buffer {
+  return Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+/**
+ * Calls `onChunk` with every chunk of `source`, waiting whenever it answers a promise. A Node
+ * Readable is read through 'data' events: its async iterator reads everything buffered into one
+ * concatenated Buffer, a copy of every byte. On failure the source is destroyed.
+ */
+function eachChunk(source: Readable | AsyncIterable<Uint8Array>, onChunk: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
+  if (!(source instanceof Readable)) {
+    return (async () => {
+      for await (const raw of source) await onChunk(asBuffer(raw));
+    })();
+  }
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let waiting: Promise<void> | undefined;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      source.off("data", onData);
+      stopWatching();
+      if (error === undefined) return resolve();
+      source.destroy();
+      reject(error);
+    };
+    const onData = (raw: Uint8Array) => {
+      if (settled) return;
+      let next: Promise<void> | undefined;
+      try {
+        next = onChunk(asBuffer(raw));
+      } catch (error) {
+        return settle(error);
+      }
+      if (!next) return;
+      source.pause();
+      waiting = next.then(
+        () => {
+          waiting = undefined;
+          if (!settled) source.resume();
+        },
+        (error: unknown) => settle(error),
+      );
+    };
+    const stopWatching = finished(source, { writable: false }, (error) => {
+      if (error) settle(error);
+      else void Promise.resolve(waiting).then(() => settle());
+    });
+    source.on("data", onData);
+  });
 }
 
 /** `writev` of the buffers at `position`, continuing after a short write. */
