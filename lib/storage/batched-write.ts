@@ -14,12 +14,30 @@ export type BatchTuning = {
 export const DEFAULT_BATCH: BatchTuning = { batchBytes: 8 * MiB, flushEveryBytes: 64 * MiB };
 
 /**
+ * Batch buffers left over by finished writes, reused by the next ones: a fresh 8 MiB buffer per
+ * batch would be garbage the collector has to find, as would the network's own chunks if they
+ * were held until written (they would outlive the young generation and cost full collections).
+ */
+const pool: Buffer[] = [];
+const POOL_LIMIT = 4;
+
+function takeBuffer(size: number): Buffer {
+  const reused = pool.length > 0 && pool[pool.length - 1].length === size ? pool.pop() : undefined;
+  return reused ?? Buffer.allocUnsafeSlow(size);
+}
+
+function giveBack(buffer: Buffer, size: number): void {
+  if (buffer.length === size && pool.length < POOL_LIMIT) pool.push(buffer);
+}
+
+/**
  * Writes every chunk of `source` to `handle` from `position` on, in large batches, and resolves
  * with the number of bytes written. `onChunk` sees each chunk first, in order (hash, count, limit:
  * throwing stops the write). Network streams arrive in ~64 KiB chunks; one write per chunk makes
  * every chunk a round trip through libuv's thread pool, and on a busy machine those hand-offs —
- * not the copying — set the pace. Here one batch is written while the next one fills, so the
- * socket keeps flowing, and memory stays bounded at two batches.
+ * not the copying — set the pace. Here chunks are copied into one batch buffer while the previous
+ * batch is written, so the socket keeps flowing, each chunk is garbage at once, and memory stays
+ * bounded at two batches per write (buffers are pooled across writes).
  *
  * Written bytes are also flushed to the disk with `fdatasync` as the write goes on, one flush at
  * a time, so the caller's final fsync (before the rename that names the blob) finds little left
@@ -34,8 +52,8 @@ export async function writeBatched(
   const { batchBytes, flushEveryBytes } = { ...DEFAULT_BATCH, ...opts.tuning };
   let position = opts.position ?? 0;
   let written = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let current: Buffer | null = null;
+  let fill = 0;
   let writing: Promise<void> | null = null;
   let flushing: Promise<void> | null = null;
   let unflushed = 0;
@@ -54,43 +72,61 @@ export async function writeBatched(
     );
   };
 
-  /** Starts writing what is pending; a promise only when a write is already in flight (wait for it). */
-  const startWrite = (): Promise<void> | undefined => {
-    if (writing) return writing.then(() => startWrite());
-    if (pendingBytes === 0) return undefined;
-    const buffers = pending;
-    const bytes = pendingBytes;
+  /** Hands the filled part of the current buffer to a write; only call with no write in flight. */
+  const startWrite = () => {
+    if (!current || fill === 0) return;
+    const buffer = current;
+    const bytes = fill;
     const at = position;
-    pending = [];
-    pendingBytes = 0;
+    current = null;
+    fill = 0;
     position += bytes;
-    const current: Promise<void> = writeAll(handle, buffers, bytes, at).then(() => {
-      if (writing === current) writing = null;
+    const thisWrite: Promise<void> = writeAll(handle, buffer, bytes, at).then(() => {
+      if (writing === thisWrite) writing = null;
+      giveBack(buffer, batchBytes);
       written += bytes;
       unflushed += bytes;
       flushInBackground();
     });
-    writing = current;
+    writing = thisWrite;
     // Awaited before the next batch starts or at the end; never an unhandled rejection meanwhile.
-    current.catch(() => {});
+    thisWrite.catch(() => {});
+  };
+
+  /** Copies `chunk` from `from` on into batches; a promise when it must wait for a write. */
+  const consume = (chunk: Buffer, from: number): Promise<void> | undefined => {
+    let offset = from;
+    while (offset < chunk.length) {
+      if (current && fill === current.length) {
+        if (writing) return writing.then(() => consume(chunk, offset));
+        startWrite();
+      }
+      current ??= takeBuffer(batchBytes);
+      const copied = chunk.copy(current, fill, offset);
+      fill += copied;
+      offset += copied;
+    }
+    if (current && fill === current.length && !writing) startWrite();
     return undefined;
   };
 
   let failure: unknown = null;
   try {
     await eachChunk(source, (chunk) => {
-      if (chunk.length === 0) return undefined;
       opts.onChunk?.(chunk);
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      return pendingBytes >= batchBytes ? startWrite() : undefined;
+      return consume(chunk, 0);
     });
   } catch (error) {
     failure = error;
   }
-  await startWrite();
-  await writing;
-  await flushing;
+  try {
+    await writing;
+    startWrite();
+    await writing;
+    await flushing;
+  } finally {
+    if (current) giveBack(current, batchBytes);
+  }
   if (failure !== null) throw failure;
   return written;
 }
@@ -148,16 +184,11 @@ function eachChunk(source: Readable | AsyncIterable<Uint8Array>, onChunk: (chunk
   });
 }
 
-/** `writev` of the buffers at `position`, continuing after a short write. */
-async function writeAll(handle: FileHandle, buffers: Buffer[], bytes: number, position: number): Promise<void> {
-  let done = 0;
-  let rest = buffers;
-  // IOV_MAX is 1024 on Linux; batches of 64 KiB chunks stay far below it, tiny chunks may not.
-  if (rest.length > 1024) rest = [Buffer.concat(rest, bytes)];
-  while (done < bytes) {
-    const { bytesWritten } = await handle.writev(rest, position + done);
+/** Writes `bytes` of `buffer` at `position`, continuing after a short write. */
+async function writeAll(handle: FileHandle, buffer: Buffer, bytes: number, position: number): Promise<void> {
+  for (let done = 0; done < bytes; ) {
+    const { bytesWritten } = await handle.write(buffer, done, bytes - done, position + done);
     if (bytesWritten === 0) throw new Error("The disk accepted no bytes (is it full?).");
     done += bytesWritten;
-    if (done < bytes) rest = [Buffer.concat(rest, bytes - (done - bytesWritten)).subarray(bytesWritten)];
   }
 }
