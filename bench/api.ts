@@ -66,6 +66,21 @@ export class Api {
     if (checkpoint.status.status !== "ready") throw new Error(`commit left the checkpoint '${checkpoint.status.status}'`);
   }
 
+  /** A checkpoint ingested from a source; answers its id (the ingest runs in the background). */
+  async createSourceCheckpoint(name: string, sourceType: string, sourceUri: string, connection?: string): Promise<string> {
+    const created = await this.json<{ metadata: { id: string } }>("POST", "/api/v1/checkpoints", { name, sourceType, sourceUri, ...(connection ? { connection } : {}) });
+    return created.metadata.id;
+  }
+
+  async status(checkpointId: string): Promise<{ status: string; message: string | null }> {
+    const checkpoint = await this.json<{ status: { status: string; message: string | null } }>("GET", `/api/v1/checkpoints/${checkpointId}`);
+    return checkpoint.status;
+  }
+
+  async createS3Connection(name: string, endpoint: string, secret: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+    await this.json("POST", "/api/v1/connections", { name, provider: "s3", config: { endpoint, forcePathStyle: true }, secret });
+  }
+
   async files(checkpointId: string): Promise<{ path: string; size: number; sha256: string }[]> {
     const list = await this.json<{ items: { path: string; size: number; sha256: string }[] }>("GET", `/api/v1/checkpoints/${checkpointId}/files`);
     return list.items;

@@ -1,3 +1,5 @@
+import { createHash, randomFillSync } from "node:crypto";
+import { open } from "node:fs/promises";
 import type { Server } from "./server";
 
 /** One line of the report. `pass` undefined means the figure is reported without a target. */
@@ -17,8 +19,8 @@ export type BenchContext = {
   /** A fresh directory for this benchmark, on the same filesystem as the server's data. */
   workDir: string;
   log(message: string): void;
-  /** Starts `next start` on a free port with `CAIRN_DATA_DIR=dataDir` and embedded defaults. */
-  startServer(dataDir: string): Promise<Server>;
+  /** Starts `next start` on a free port with `CAIRN_DATA_DIR=dataDir`, embedded defaults, plus `env`. */
+  startServer(dataDir: string, env?: Record<string, string>): Promise<Server>;
 };
 
 /** A named benchmark; `bench/run.ts` runs all of them or the ones named on the command line. */
@@ -73,4 +75,25 @@ export function formatTable(rows: Row[]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i].length)));
   const render = (line: string[]) => line.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
   return [render(header), render(widths.map((w) => "-".repeat(w))), ...cells.map(render)].join("\n");
+}
+
+/** Streams `bytes` of random data to `file` (flushed) and returns its SHA-256; constant memory. */
+export async function writeRandomFile(file: string, bytes: number): Promise<string> {
+  const hash = createHash("sha256");
+  const block = Buffer.alloc(4 * 1024 * 1024);
+  const handle = await open(file, "w");
+  try {
+    for (let written = 0; written < bytes; ) {
+      const chunk = block.subarray(0, Math.min(block.length, bytes - written));
+      randomFillSync(chunk);
+      hash.update(chunk);
+      await handle.write(chunk);
+      written += chunk.length;
+    }
+    // Flushed now, so no write-back of the source competes with what is measured later.
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return hash.digest("hex");
 }

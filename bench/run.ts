@@ -7,12 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import { formatTable, type BenchContext, type Benchmark, type Row } from "./harness";
 import { exportBenchmark } from "./export";
+import { ingestBenchmark } from "./ingest";
 import { listBenchmark } from "./list";
 import { ensureBuild, killAllServers, startServer } from "./server";
 import { uploadBenchmark } from "./upload";
 import { fetchBenchmark } from "./fetch";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, listBenchmark, exportBenchmark, fetchBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
       root,
       workDir,
       log: (message) => log(`[${benchmark.name}] ${message}`),
-      startServer: (dataDir) => startServer(root, dataDir, ctx.log),
+      startServer: (dataDir, env) => startServer(root, dataDir, ctx.log, env),
     };
     log(`${benchmark.name}: ${benchmark.summary}`);
     const started = performance.now();

@@ -76,11 +76,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Embedded defaults: no Postgres, no S3, no limits from the caller's shell. */
-function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
+function embeddedEnv(dataDir: string, port: number, extra: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.entries(process.env).filter(
     ([key]) => !key.startsWith("CAIRN_") && key !== "DATABASE_URL" && !key.startsWith("AWS_"),
   );
-  return { ...Object.fromEntries(inherited), NODE_ENV: "production", CAIRN_DATA_DIR: dataDir, PORT: String(port) };
+  return { ...Object.fromEntries(inherited), ...extra, NODE_ENV: "production", CAIRN_DATA_DIR: dataDir, PORT: String(port) };
 }
 
 function parentOf(pid: number): number | null {
@@ -142,12 +142,18 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {}
 }
 
-/** Starts `next start` in its own process group and waits until `/api/health` answers. */
-export async function startServer(root: string, dataDir: string, log: (message: string) => void, extraEnv: Record<string, string> = {}): Promise<Server> {
+/**
+ * Starts `next start` in its own process group and waits until `/api/health` answers. `env` adds
+ * settings on top of the embedded defaults (e.g. CAIRN_ALLOW_PRIVATE_SOURCES for loopback peers).
+ */
+export async function startServer(root: string, dataDir: string, log: (message: string) => void, env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [nextBin(root), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
+  // (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, nextBin(root), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,
-    env: { ...embeddedEnv(dataDir, port), ...extraEnv },
+    env: embeddedEnv(dataDir, port, env),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -30,7 +30,8 @@ export async function startIngestWorkers(opts: { concurrency?: number } = {}): P
   const database = await getDatabase();
   await boss.createQueue(INGEST_QUEUE);
   for (let i = 0; i < (opts.concurrency ?? 2); i += 1) {
-    await boss.work<IngestTask>(INGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
+    // pg-boss's shortest polling interval: a new ingest starts within half a second.
+    await boss.work<IngestTask>(INGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, async ([job]) => {
       await runIngest(await getDb(), job.data.checkpointId, { finalAttempt: job.retryCount >= job.retryLimit });
     });
   }

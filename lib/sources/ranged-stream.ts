@@ -21,15 +21,21 @@ export type RangedStreamOptions = {
   /** Bytes `start..end`, both inclusive, as a stream; should reject with PermanentSourceError for what a retry cannot fix. */
   fetchRange(start: number, end: number, signal: AbortSignal): Promise<Readable>;
   signal?: AbortSignal;
-  /** Tries per range; a range is only emitted once complete, so a reset mid-range costs one range, not the file. */
+  /** Tries per range; a retry continues from the range's first missing byte, so a reset costs a request, not the file. */
   attempts?: number;
 };
 
+/** One range being fetched: what arrived and was not handed on yet, and how it ended. */
+type RangeLoad = { chunks: Buffer[]; done: boolean; error: unknown; wake: (() => void) | null };
+
 /**
  * One object of `size` bytes read as `rangeSize` ranges, up to `concurrency` in flight, emitted in
- * order. Each range is buffered until complete (so it can be retried cleanly), which bounds memory
- * at about `concurrency × rangeSize` per stream; no new range starts until the reader catches up.
- * Destroying the stream aborts every range in flight.
+ * order. The head range streams straight through as its bytes arrive; the ranges behind it are
+ * held until it is done (at most about `concurrency × rangeSize` per stream), and no new range
+ * starts until the reader catches up. A range whose connection breaks continues where it stopped
+ * (`fetchRange` from the first missing byte), so what was handed on is never sent twice; a server
+ * that answers more than the range asked for fails the stream (it ignores ranges, and its bytes
+ * may already have been handed on). Destroying the stream aborts every range in flight.
  */
 export function rangedStream(options: RangedStreamOptions): Readable {
   const { size, fetchRange } = options;
@@ -41,7 +47,7 @@ export function rangedStream(options: RangedStreamOptions): Readable {
   const onOuterAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
-  const window: Promise<Buffer[]>[] = [];
+  const window: RangeLoad[] = [];
   let nextRange = 0;
   let pumping = false;
 
@@ -50,22 +56,46 @@ export function rangedStream(options: RangedStreamOptions): Readable {
       const start = nextRange * rangeSize;
       const end = Math.min(size, start + rangeSize) - 1;
       nextRange++;
-      const loading = loadRange(start, end);
-      // Ranges behind the head may fail while we await the head; they are awaited in turn.
-      loading.catch(() => {});
-      window.push(loading);
+      window.push(loadRange(start, end));
     }
   };
 
-  async function loadRange(start: number, end: number): Promise<Buffer[]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await collect(await fetchRange(start, end, controller.signal), end - start + 1, controller.signal);
-      } catch (error) {
-        if (error instanceof PermanentSourceError || controller.signal.aborted || attempt >= attempts) throw error;
-        await sleep(200 * 2 ** attempt, undefined, { signal: controller.signal });
+  function loadRange(start: number, end: number): RangeLoad {
+    const load: RangeLoad = { chunks: [], done: false, error: null, wake: null };
+    const notify = () => {
+      const wake = load.wake;
+      load.wake = null;
+      wake?.();
+    };
+    const expected = end - start + 1;
+    let received = 0;
+    const run = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const body = await fetchRange(start + received, end, controller.signal);
+          await pour(body, expected - received, controller.signal, (chunk) => {
+            received += chunk.length;
+            load.chunks.push(chunk);
+            notify();
+          });
+          return;
+        } catch (error) {
+          if (error instanceof PermanentSourceError || controller.signal.aborted || attempt >= attempts) throw error;
+          await sleep(200 * 2 ** attempt, undefined, { signal: controller.signal });
+        }
       }
-    }
+    };
+    run().then(
+      () => {
+        load.done = true;
+        notify();
+      },
+      (error: unknown) => {
+        load.error = error;
+        notify();
+      },
+    );
+    return load;
   }
 
   async function pump() {
@@ -73,16 +103,22 @@ export function rangedStream(options: RangedStreamOptions): Readable {
     try {
       for (;;) {
         fill();
-        const head = window.shift();
+        const head = window[0];
         if (!head) {
           stream.push(null);
           return;
         }
-        const chunks = await head;
+        while (head.chunks.length > 0) {
+          // push() keeps the chunk even when it answers false; false only asks for a pause.
+          if (!stream.push(head.chunks.shift())) return;
+        }
+        if (head.error) throw head.error;
+        if (head.done) {
+          window.shift();
+          continue;
+        }
+        await new Promise<void>((resolve) => (head.wake = resolve));
         if (stream.destroyed) return;
-        let wantsMore = true;
-        for (const chunk of chunks) wantsMore = stream.push(chunk);
-        if (!wantsMore) return;
       }
     } catch (error) {
       stream.destroy(error as Error);
@@ -91,7 +127,11 @@ export function rangedStream(options: RangedStreamOptions): Readable {
     }
   }
 
+  // Object mode: each chunk is handed on as it arrived. In byte mode a reader's read() (an async
+  // iterator's, say) concatenates everything buffered into one new Buffer.
   const stream = new Readable({
+    objectMode: true,
+    highWaterMark: 16,
     read() {
       if (!pumping) void pump();
     },
@@ -105,22 +145,24 @@ export function rangedStream(options: RangedStreamOptions): Readable {
   return stream;
 }
 
-/** Reads a range body into memory, refusing a short or long one (a server that ignored Range). */
-async function collect(body: Readable, expected: number, signal: AbortSignal): Promise<Buffer[]> {
+/**
+ * Hands on a range body's chunks, refusing a long one (a server that ignored Range: not worth a
+ * retry, and its first bytes may already be gone) and failing a short one (retried from where it
+ * stopped).
+ */
+async function pour(body: Readable, expected: number, signal: AbortSignal, onChunk: (chunk: Buffer) => void): Promise<void> {
   const onAbort = () => body.destroy();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const chunks: Buffer[] = [];
     let received = 0;
     for await (const chunk of body) {
       const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
       received += buffer.length;
-      if (received > expected) throw new Error(`The server sent more than the ${expected} bytes asked for; it may not support ranged reads.`);
-      chunks.push(buffer);
+      if (received > expected) throw new PermanentSourceError(`The server sent more than the ${expected} bytes asked for; it does not support ranged reads.`);
+      onChunk(buffer);
     }
     signal.throwIfAborted();
     if (received !== expected) throw new Error(`A ranged read ended after ${received} of ${expected} bytes.`);
-    return chunks;
   } finally {
     signal.removeEventListener("abort", onAbort);
     if (!body.destroyed) body.destroy();

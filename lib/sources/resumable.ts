@@ -95,7 +95,9 @@ class ResumingStream extends Readable {
   private readonly onAbort = () => this.destroy(new DOMException("The download was aborted.", "AbortError"));
 
   constructor(private readonly options: ResumeOptions) {
-    super();
+    // Object mode hands each network chunk on as it is (no concatenating read()); 16 chunks
+    // (~1 MiB) buffered keep the socket flowing without pausing it on every chunk.
+    super({ objectMode: true, highWaterMark: 16 });
     if (options.signal?.aborted) process.nextTick(this.onAbort);
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
     this.attach(options.first);

@@ -16,6 +16,14 @@ export type S3SourceOptions = {
 
 type S3Type = "s3" | "wasabi";
 
+/**
+ * In a tree, several objects already download side by side (the ingest's file parallelism), so
+ * only objects this large are split into ranges too — the cut-off rclone uses for multi-thread
+ * downloads. Ranging every shard multiplies the requests and the buffered ranges (memory) by the
+ * number of files in flight, and gains nothing once the link is busy.
+ */
+const TREE_RANGED_THRESHOLD = 256 * 1024 ** 2;
+
 /** Where an S3 path points and how to reach it, resolved from the path, the source options and the connection. */
 type Target = { client: S3Client; bucket: string; key: string };
 
@@ -129,7 +137,7 @@ function parseS3Uri(type: S3Type, uri: string): { bucket: string; key: string } 
  * `s3://bucket/key` names one object. Works with any S3-compatible endpoint.
  */
 export function createS3Source(type: S3Type, options: S3SourceOptions = {}): SourceAdapter {
-  function objectFile(target: Target, path: string, key: string, size: number, etag: string | undefined): SourceFile {
+  function objectFile(target: Target, path: string, key: string, size: number, etag: string | undefined, inTree = false): SourceFile {
     const { client, bucket } = target;
     const uri = `s3://${bucket}/${key}`;
     const get = async (range: string | undefined, signal: AbortSignal | undefined): Promise<Readable> => {
@@ -149,7 +157,7 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
         openObject({
           size,
           signal,
-          tuning: options.ranged,
+          tuning: inTree ? { threshold: TREE_RANGED_THRESHOLD, ...options.ranged } : options.ranged,
           fetchWhole: (s) => get(undefined, s),
           fetchRange: (start, end, s) => get(`bytes=${start}-${end}`, s),
         }),
@@ -168,7 +176,7 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
       );
       for (const object of page.Contents ?? []) {
         const path = object.Key === undefined ? null : treePath(object.Key, prefix, uri);
-        if (path !== null && object.Key !== undefined) files.push(objectFile(target, path, object.Key, object.Size ?? 0, object.ETag));
+        if (path !== null && object.Key !== undefined) files.push(objectFile(target, path, object.Key, object.Size ?? 0, object.ETag, true));
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

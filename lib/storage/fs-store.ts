@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { access, mkdir, open, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { HashingCounter, hashFile } from "./hashing";
-import { SHA256_PATTERN, type BlobStore, type ByteRange, type StoredBlob } from "./types";
+import { writeBatched } from "./batched-write";
+import { hashFile } from "./hashing";
+import { BlobTooLargeError, SHA256_PATTERN, type BlobStore, type ByteRange, type StoredBlob } from "./types";
 
 async function fsyncPath(target: string): Promise<void> {
   const handle = await open(target, "r");
@@ -41,12 +41,34 @@ export class FsBlobStore implements BlobStore {
     opts: { maxBytes?: number; onBytes?: (n: number) => void } = {},
   ): Promise<StoredBlob> {
     const temp = await this.tempPath();
-    const counter = new HashingCounter(opts.maxBytes, opts.onBytes);
+    const hash = createHash("sha256");
+    const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+    let bytes = 0;
     try {
-      const input = source instanceof Readable ? source : Readable.from(source);
-      await pipeline(input, counter, createWriteStream(temp, { highWaterMark: 1 << 20 }));
-      return await this.settle(temp, counter.digest(), counter.bytes);
+      const handle = await open(temp, "w");
+      let sha256: string;
+      let synced = false;
+      try {
+        await writeBatched(source, handle, {
+          onChunk: (chunk) => {
+            bytes += chunk.length;
+            if (bytes > maxBytes) throw new BlobTooLargeError(maxBytes);
+            hash.update(chunk);
+            opts.onBytes?.(chunk.length);
+          },
+        });
+        sha256 = hash.digest("hex");
+        // A copy of a stored blob is dropped in `settle`; flushing it first would be wasted.
+        if (!(await this.has(sha256))) {
+          await handle.sync();
+          synced = true;
+        }
+      } finally {
+        await handle.close();
+      }
+      return await this.settle(temp, sha256, bytes, { synced });
     } catch (error) {
+      if (source instanceof Readable) source.destroy();
       await rm(temp, { force: true });
       throw error;
     }
@@ -60,13 +82,13 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** fsync, then rename under the hash — or drop the copy when the blob is already stored. */
-  private async settle(file: string, sha256: string, size: number): Promise<StoredBlob> {
+  private async settle(file: string, sha256: string, size: number, opts: { synced?: boolean } = {}): Promise<StoredBlob> {
     const target = this.localPath(sha256);
     if (await this.has(sha256)) {
       await unlink(file);
       return { sha256, size };
     }
-    await fsyncPath(file);
+    if (!opts.synced) await fsyncPath(file);
     await mkdir(path.dirname(target), { recursive: true });
     await rename(file, target);
     await fsyncPath(path.dirname(target));

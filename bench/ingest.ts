@@ -1,0 +1,198 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Api } from "./api";
+import { fixed, mbPerSecond, MB, timed, writeRandomFile, type Benchmark, type BenchContext, type Row } from "./harness";
+import { rcloneEnv, run, S3_ACCESS, startFileServer, startS3rver } from "./ingest-peers";
+import { RssSampler, type Server } from "./server";
+
+const GiB = 1024 ** 3;
+const WEB_TARGET = 0.8;
+const S3_TARGET = 1.0;
+const TAR_TIME_TARGET = 1.5;
+const RSS_TARGET_MB = 300;
+const S3_FILES = 8;
+const TAR_FILES = 4;
+const BUCKET = "bench";
+// Often enough to time a multi-second ingest; each poll costs the server a request.
+const POLL_MS = 250;
+
+function ingestBytes(): number {
+  const raw = process.env.BENCH_INGEST_BYTES;
+  return raw ? Math.max(S3_FILES, Math.floor(Number(raw))) : GiB;
+}
+
+type Expected = Map<string, string>;
+
+/** Random files `name-0.bin…` under `dir`, `total` bytes in all; their SHA-256 by path. */
+async function randomFiles(dir: string, prefix: string, count: number, total: number): Promise<Expected> {
+  await mkdir(dir, { recursive: true });
+  const expected: Expected = new Map();
+  for (let i = 0; i < count; i++) {
+    const name = `${prefix}-${i}.bin`;
+    const size = Math.floor(total / count) + (i === count - 1 ? total % count : 0);
+    expected.set(name, await writeRandomFile(path.join(dir, name), size));
+  }
+  return expected;
+}
+
+/** Polls the checkpoint until it is ready (or failed: thrown); when it left `new` and when it finished. */
+async function waitUntilReady(api: Api, checkpointId: string, started: number): Promise<{ startedMs: number; doneMs: number }> {
+  let startedMs = Number.NaN;
+  for (;;) {
+    const { status, message } = await api.status(checkpointId);
+    if (status !== "new" && Number.isNaN(startedMs)) startedMs = performance.now() - started;
+    if (status === "ready") return { startedMs, doneMs: performance.now() - started };
+    if (status === "failed") throw new Error(`the ingest failed: ${message ?? "(no message)"}`);
+    if (performance.now() - started > 10 * 60_000) throw new Error(`the ingest was still '${status}' after 10 minutes`);
+    await sleep(POLL_MS);
+  }
+}
+
+type Ingested = { ms: number; queuedMs: number; rssGrowth: number; rssBaseline: number; serverCpu: number; intact: boolean };
+
+/** One ingest through the API, timed from the POST to `ready`, with the server's memory and CPU. */
+async function ingest(server: Server, api: Api, create: () => Promise<string>, expected: Expected): Promise<Ingested> {
+  const sampler = new RssSampler(server);
+  const cpuBefore = server.cpuSeconds();
+  sampler.start();
+  const started = performance.now();
+  const id = await create();
+  const { startedMs, doneMs } = await waitUntilReady(api, id, started);
+  const rss = sampler.stop();
+  const serverCpu = server.cpuSeconds() - cpuBefore;
+  const files = await api.files(id);
+  const intact = files.length === expected.size && files.every((file) => expected.get(path.basename(file.path)) === file.sha256);
+  return { ms: doneMs, queuedMs: startedMs, rssGrowth: rss.growth, rssBaseline: rss.baseline, serverCpu, intact };
+}
+
+function commonRows(name: string, result: Ingested): Row[] {
+  const growthMb = result.rssGrowth / MB;
+  return [
+    { benchmark: name, metric: "server peak RSS growth", value: `${fixed(growthMb)} MB`, baseline: `idle ${fixed(result.rssBaseline / MB)} MB`, target: `< ${RSS_TARGET_MB} MB`, pass: growthMb < RSS_TARGET_MB },
+    { benchmark: name, metric: "stored sha256 = source", value: result.intact ? "yes" : "no", pass: result.intact },
+    { benchmark: name, metric: "time / queued / server CPU", value: `${fixed(result.ms / 1000, 2)} s / ${fixed(result.queuedMs / 1000, 2)} s / ${fixed(result.serverCpu, 2)} s` },
+  ];
+}
+
+async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string, size: number): Promise<Row[]> {
+  const file = path.join(dir, "web-model.bin");
+  const sha256 = await writeRandomFile(file, size);
+  const peer = await startFileServer(file);
+  try {
+    ctx.log("web: curl -o, then Cairn…");
+    const out = path.join(dir, "curl-out.bin");
+    const curl = await timed(() => run("curl", ["-sSf", "-o", out, peer.url]));
+    await rm(out);
+    const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-web", "web", peer.url), new Map([["web-model.bin", sha256]]));
+    const mbps = mbPerSecond(size, result.ms);
+    const curlMbps = mbPerSecond(size, curl.ms);
+    return [
+      { benchmark: "ingest/web", metric: "throughput", value: `${fixed(mbps)} MB/s`, baseline: `curl ${fixed(curlMbps)} MB/s`, ratio: mbps / curlMbps, target: `≥ ${WEB_TARGET}`, pass: mbps / curlMbps >= WEB_TARGET },
+      ...commonRows("ingest/web", result),
+    ];
+  } finally {
+    await peer.stop();
+    await rm(file, { force: true });
+  }
+}
+
+async function s3Case(ctx: BenchContext, server: Server, api: Api, dir: string, size: number): Promise<Row[]> {
+  const s3 = await startS3rver(ctx.root, path.join(dir, "s3rver"), BUCKET);
+  try {
+    const staging = path.join(dir, "s3-staging");
+    const expected = await randomFiles(staging, "shard", S3_FILES, size);
+    const env = rcloneEnv(s3.endpoint);
+    ctx.log("s3: filling s3rver…");
+    await run("rclone", ["copy", staging, `bench:${BUCKET}/model/`], { env });
+    await rm(staging, { recursive: true });
+    await api.createS3Connection("bench-s3rver", s3.endpoint, S3_ACCESS);
+    // A few bytes first, so loading the S3 client is not counted as ingest memory.
+    await writeFile(path.join(dir, "warm.bin"), "warm");
+    await run("rclone", ["copyto", path.join(dir, "warm.bin"), `bench:${BUCKET}/warm/warm.bin`], { env });
+    await ingest(server, api, () => api.createSourceCheckpoint("bench-s3-warm", "s3", `s3://${BUCKET}/warm/`, "bench-s3rver"), new Map());
+
+    ctx.log("s3: rclone copy, then Cairn…");
+    const out = path.join(dir, "rclone-out");
+    const rclone = await timed(() => run("rclone", ["copy", `bench:${BUCKET}/model/`, out], { env }));
+    await rm(out, { recursive: true });
+    const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-s3", "s3", `s3://${BUCKET}/model/`, "bench-s3rver"), expected);
+    const mbps = mbPerSecond(size, result.ms);
+    const rcloneMbps = mbPerSecond(size, rclone.ms);
+    return [
+      { benchmark: "ingest/s3", metric: "throughput", value: `${fixed(mbps)} MB/s`, baseline: `rclone ${fixed(rcloneMbps)} MB/s`, ratio: mbps / rcloneMbps, target: `≥ ${S3_TARGET}`, pass: mbps / rcloneMbps >= S3_TARGET },
+      ...commonRows("ingest/s3", result),
+    ];
+  } finally {
+    await s3.stop();
+  }
+}
+
+async function tarCase(ctx: BenchContext, server: Server, api: Api, datastore: string, size: number): Promise<Row[]> {
+  const content = path.join(datastore, "content");
+  const expected = await randomFiles(path.join(content, "model"), "part", TAR_FILES, size);
+  const archive = path.join(datastore, "model.tar.gz");
+  ctx.log("tar.gz: packing (gzip -1)…");
+  await run("sh", ["-c", `tar cf - -C "${content}" model | gzip -1 > "${archive}"`]);
+  await rm(content, { recursive: true });
+  ctx.log("tar.gz: tar xzf, then Cairn…");
+  const out = path.join(datastore, "..", "tar-out");
+  await mkdir(out, { recursive: true });
+  const tar = await timed(() => run("tar", ["xzf", archive, "-C", out]));
+  await rm(out, { recursive: true });
+  const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-targz", "datastore", archive), expected);
+  const ratio = result.ms / tar.ms;
+  return [
+    { benchmark: "ingest/tar.gz", metric: "time", value: `${fixed(result.ms / 1000, 2)} s`, baseline: `tar xzf ${fixed(tar.ms / 1000, 2)} s`, ratio, target: `≤ ${TAR_TIME_TARGET}`, pass: ratio <= TAR_TIME_TARGET },
+    ...commonRows("ingest/tar.gz", result),
+  ];
+}
+
+/** Loads the web, datastore and archive code paths once, so module loading is not counted as ingest memory. */
+async function warmUp(server: Server, api: Api, dir: string, datastore: string): Promise<void> {
+  const file = path.join(dir, "warm.bin");
+  const sha256 = await writeRandomFile(file, 1024 * 1024);
+  const peer = await startFileServer(file);
+  try {
+    await ingest(server, api, () => api.createSourceCheckpoint("bench-warm-web", "web", peer.url), new Map([["warm.bin", sha256]]));
+  } finally {
+    await peer.stop();
+  }
+  await run("sh", ["-c", `tar cf - -C "${dir}" warm.bin | gzip -1 > "${path.join(datastore, "warm.tar.gz")}"`]);
+  await ingest(server, api, () => api.createSourceCheckpoint("bench-warm-tar", "datastore", path.join(datastore, "warm.tar.gz")), new Map([["warm.bin", sha256]]));
+  await rm(file);
+}
+
+export const ingestBenchmark: Benchmark = {
+  name: "ingest",
+  summary: "1 GiB over HTTP vs curl, a 1 GiB multi-file prefix from s3rver vs rclone, a 1 GiB .tar.gz vs tar xzf; server peak RSS growth",
+  async run(ctx) {
+    const size = ingestBytes();
+    const dir = path.join(ctx.workDir, "peers");
+    const datastore = path.join(ctx.workDir, "datastore");
+    await mkdir(dir, { recursive: true });
+    await mkdir(datastore, { recursive: true });
+    const server = await ctx.startServer(path.join(ctx.workDir, "data"), {
+      CAIRN_ALLOW_PRIVATE_SOURCES: "127.0.0.0/8",
+      CAIRN_DATASTORE_ROOTS: datastore,
+    });
+    try {
+      const { api } = await Api.signUp(server.url);
+      await warmUp(server, api, dir, datastore);
+      // BENCH_INGEST_CASES=web,s3 runs only those (when profiling one path, say).
+      const cases = (process.env.BENCH_INGEST_CASES ?? "web,s3,tar.gz").split(",");
+      const rows: Row[] = [];
+      if (cases.includes("web")) rows.push(...(await webCase(ctx, server, api, dir, size)));
+      if (cases.includes("s3")) rows.push(...(await s3Case(ctx, server, api, dir, size)));
+      if (cases.includes("tar.gz")) rows.push(...(await tarCase(ctx, server, api, datastore, size)));
+      const notes = [
+        `${size} bytes of random data per case (MB = 10^6 bytes): one file over HTTP; ${S3_FILES} objects under one s3rver prefix; ${TAR_FILES} files in a tar packed with gzip -1`,
+        `Cairn's time runs from the POST that creates the checkpoint until it reads 'ready' (polled every ${POLL_MS} ms): queueing, hashing, fsync and the manifest included; curl, rclone and tar write without fsync`,
+        "each reference tool reads the same bytes from the same peer right before Cairn does",
+      ];
+      return { rows, notes };
+    } finally {
+      await server.stop();
+    }
+  },
+};
