@@ -125,6 +125,8 @@ test("S3: connection made on the Connections page, chosen in the form, ingested 
   test.setTimeout(240_000);
   const connection = uniqueName("e2e-s3");
   const checkpoint = uniqueName("from-s3");
+  // An account of its own: other specs leave connections in the shared one, and this test starts from the empty page.
+  await signUpAndSignIn(page.request, { email: `${uniqueName("s3-owner")}@example.com`, password: "s3 owner password 123" });
 
   await page.goto("/checkpoints");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Connections" }).click();
