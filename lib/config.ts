@@ -36,6 +36,9 @@ export function config() {
     orgQuotaBytes: intFromEnv("CAIRN_ORG_QUOTA_BYTES", 50 * GB),
     uploadExpiryHours: intFromEnv("CAIRN_UPLOAD_EXPIRY_HOURS", 24),
     signupEnabled: process.env.CAIRN_SIGNUP !== "false",
+    maxRunningJobs: Math.max(1, intFromEnv("CAIRN_MAX_RUNNING_JOBS", 2)),
+    jobStopGraceSeconds: intFromEnv("CAIRN_JOB_STOP_GRACE_SECONDS", 10),
+    captureQuietSeconds: intFromEnv("CAIRN_CAPTURE_QUIET_SECONDS", 30),
   };
 }
 

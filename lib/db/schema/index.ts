@@ -1,3 +1,4 @@
 export * from "./accounts";
 export * from "./checkpoints";
 export * from "./connections";
+export * from "./jobs";

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import type { BlobStore } from "@/lib/storage/types";
+import type { LogStream } from "./kinds";
+import { materializeInputs, removeTree } from "./mounts";
+import { JOB_ENV, type JobEvents, type JobRunner, type JobSpec, type StartedJob } from "./runner";
+
+const MAX_LINE = 16_384;
+
+/** Variables of the server a job inherits; everything else (secrets, DATABASE_URL) stays out. */
+const INHERITED = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "SHELL", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES"];
+
+/** Runs each job as a child process of this server, in `<root>/<job-id>/{work,inputs,outputs}`. */
+export class LocalJobRunner implements JobRunner {
+  readonly kind = "local" as const;
+  private readonly processes = new Map<string, ChildProcess>();
+
+  constructor(private readonly opts: { root: () => string; cacheDir: () => string; store: () => BlobStore }) {}
+
+  jobDir(jobId: string): string {
+    return path.join(this.opts.root(), jobId);
+  }
+
+  async start(spec: JobSpec, events: JobEvents): Promise<StartedJob> {
+    const dir = this.jobDir(spec.jobId);
+    const dirs = { work: path.join(dir, "work"), inputs: path.join(dir, "inputs"), outputs: path.join(dir, "outputs") };
+    await removeTree(dir);
+    await mkdir(dirs.work, { recursive: true });
+    await mkdir(dirs.outputs, { recursive: true });
+    await materializeInputs(this.opts.store(), { inputDir: dirs.inputs, cacheDir: this.opts.cacheDir(), inputs: spec.inputs });
+    const first = spec.inputs[0];
+    const env: Record<string, string> = {};
+    for (const key of INHERITED) if (process.env[key] !== undefined) env[key] = process.env[key] ?? "";
+    Object.assign(env, spec.env, {
+      CAIRN_JOB_ID: spec.jobId,
+      [JOB_ENV.input]: dirs.inputs,
+      [JOB_ENV.output]: dirs.outputs,
+      ...(first ? { [JOB_ENV.first]: path.join(dirs.inputs, first.name) } : {}),
+    });
+    const [file, ...args] = spec.command;
+    const child: ChildProcess = spawn(file ?? "", args, { cwd: dirs.work, env: env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"], shell: false });
+    this.processes.set(spec.jobId, child);
+    let open = 2;
+    let exit: { code: number | null; signal: string | null } | null = null;
+    let failure: string | undefined;
+    let reported = false;
+    const finish = () => {
+      if (open > 0 || !exit || reported) return;
+      reported = true;
+      this.processes.delete(spec.jobId);
+      events.exited({ exitCode: exit.code, signal: exit.signal, error: failure });
+    };
+    const follow = (stream: Readable, name: LogStream) => {
+      const lines = createInterface({ input: stream, crlfDelay: Infinity });
+      lines.on("line", (line) => events.line(name, line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line));
+      lines.on("close", () => {
+        open -= 1;
+        finish();
+      });
+    };
+    if (child.stdout) follow(child.stdout, "stdout");
+    if (child.stderr) follow(child.stderr, "stderr");
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      failure =
+        error.code === "ENOENT"
+          ? `The command '${file}' was not found. Give a program on the server's PATH or a path relative to the working directory.`
+          : `The command could not start: ${error.message}`;
+      exit ??= { code: null, signal: null };
+      finish();
+    });
+    child.on("exit", (code: number | null, signal: NodeJS.Signals | null) => {
+      exit ??= { code, signal };
+      // The job ends with its command: stragglers it left in its group would hold the pipes open.
+      if (child.pid) signalGroup(child.pid, "SIGKILL");
+      finish();
+    });
+    return { pid: child.pid ?? null, outputDir: dirs.outputs };
+  }
+
+  stop(jobId: string, graceSeconds: number): boolean {
+    const child = this.processes.get(jobId);
+    if (!child?.pid) return false;
+    const pid = child.pid;
+    signalGroup(pid, "SIGTERM");
+    const timer = setTimeout(() => {
+      if (this.processes.get(jobId) === child) signalGroup(pid, "SIGKILL");
+    }, graceSeconds * 1000);
+    timer.unref();
+    child.once("exit", () => {
+      clearTimeout(timer);
+      // Whatever the job left behind in its group goes too.
+      signalGroup(pid, "SIGKILL");
+    });
+    return true;
+  }
+
+  async cleanup(jobId: string): Promise<void> {
+    await removeTree(this.jobDir(jobId));
+  }
+}
+
+/** Signals the whole process group (the job was started detached, as its leader). */
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
