@@ -42,6 +42,6 @@ export default defineConfig({
     timeout: 300_000,
     reuseExistingServer: false,
     stdout: "pipe",
-    env: { CAIRN_DATA_DIR: ".test-data/e2e", CAIRN_UPLOAD_EXPIRY_HOURS: "24" },
+    env: { CAIRN_DATA_DIR: ".test-data/e2e", CAIRN_UPLOAD_EXPIRY_HOURS: "24", CAIRN_CAPTURE_QUIET_SECONDS: "1" },
   },
 });

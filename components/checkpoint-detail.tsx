@@ -8,6 +8,8 @@ import { useCheckpoint } from "@/lib/hooks/use-checkpoints";
 import { useCanWrite } from "@/lib/hooks/use-me";
 import { isInFlight } from "@/lib/query/checkpoints";
 import { CheckpointInspect } from "./checkpoint-inspect";
+import { CheckpointJobActions } from "./checkpoint-job-actions";
+import { CheckpointLineage } from "./checkpoint-lineage";
 import { CheckpointLog } from "./checkpoint-log";
 import { CheckpointProgress } from "./checkpoint-progress";
 import { DeleteCheckpointDialog } from "./delete-checkpoint-dialog";
@@ -16,6 +18,7 @@ import { RelativeTime } from "./relative-time";
 import { RenameCheckpointDialog } from "./rename-checkpoint-dialog";
 import { sourceTypeLabel } from "./source-types";
 import { StatusBadge } from "./status-badge";
+import { VisibilityToggle } from "./visibility-toggle";
 import { buttonClasses } from "./ui/button";
 import { EmptyState } from "./ui/empty-state";
 import { ErrorState } from "./ui/error-state";
@@ -100,6 +103,8 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
                 Continue uploading
               </Link>
             )}
+            {status.status === "ready" && <CheckpointJobActions name={metadata.name} />}
+            <VisibilityToggle id={metadata.id} name={metadata.name} visibility={metadata.visibility} />
             <RenameCheckpointDialog key={metadata.name} id={metadata.id} name={metadata.name} />
             <DeleteCheckpointDialog id={metadata.id} name={metadata.name} />
           </div>
@@ -137,6 +142,8 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
           <p className="mt-0.5">{status.message ?? "See the creation log for the reason."}</p>
         </div>
       )}
+
+      <CheckpointLineage checkpoint={checkpoint} />
 
       <section aria-labelledby="files-heading" className="space-y-2">
         <h2 id="files-heading" className="text-sm font-semibold text-zinc-900">

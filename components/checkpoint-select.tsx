@@ -29,7 +29,8 @@ export function toSelected(checkpoint: CheckpointResponse, fromCatalog: boolean)
   };
 }
 
-const sameSelection = (a: SelectedCheckpoint, b: SelectedCheckpoint) => a.ref === b.ref && a.public === b.public;
+/** One checkpoint is attached once, whether it was found in the org or in the catalog. */
+const sameSelection = (a: SelectedCheckpoint, b: SelectedCheckpoint) => a.ref === b.ref;
 
 function OptionRow({ checkpoint, catalog }: { checkpoint: CheckpointResponse; catalog: boolean }) {
   const { metadata, spec, status } = checkpoint;

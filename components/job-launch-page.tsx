@@ -4,7 +4,6 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { jobTypes, type JobType } from "@/lib/api/schemas/jobs";
 import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
-import { useCheckpointOptions } from "@/lib/hooks/use-catalog";
 import { useCheckpoint } from "@/lib/hooks/use-checkpoints";
 import { useCanWrite, useMe } from "@/lib/hooks/use-me";
 import { toSelected } from "./checkpoint-select";
@@ -29,12 +28,11 @@ function usePrefill() {
   const type = (jobTypes as readonly string[]).includes(typeParam ?? "") ? (typeParam as JobType) : undefined;
   const fromCatalog = params.get("public") === "1" || params.get("public") === "true";
 
-  const own = useCheckpoint(ref, { enabled: Boolean(ref) && !fromCatalog });
-  const catalog = useCheckpointOptions({ q: ref, catalog: true }, { enabled: Boolean(ref) && fromCatalog });
-  const pending = Boolean(ref) && (fromCatalog ? catalog.isPending : own.isPending);
-  let checkpoint: CheckpointResponse | undefined;
-  if (ref && fromCatalog) checkpoint = catalog.data?.items.find((c) => c.metadata.name === ref || c.metadata.id === ref);
-  else if (ref) checkpoint = own.data;
+  // The API resolves an id or name in this org first, then among public checkpoints.
+  const resolved = useCheckpoint(ref, { enabled: Boolean(ref) });
+  const pending = Boolean(ref) && resolved.isPending;
+  let checkpoint: CheckpointResponse | undefined = ref ? resolved.data : undefined;
+  if (checkpoint && fromCatalog && checkpoint.metadata.visibility !== "public") checkpoint = undefined;
 
   let notice: string | null = null;
   if (ref && !pending && !checkpoint) notice = `Checkpoint '${ref}' was not found${fromCatalog ? " in the public catalog" : ""}; pick one below.`;
