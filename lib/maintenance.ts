@@ -1,6 +1,7 @@
 import { getDatabase, getDb } from "@/lib/db/client";
 import { analyzeTables } from "@/lib/db/queries/maintenance";
 import { startIngestWorkers } from "@/lib/ingest/worker";
+import { startJobRunner } from "@/lib/jobs/startup";
 import { getBlobStore } from "@/lib/storage";
 import { collectBlobs } from "@/lib/storage/gc";
 import { expireAbandonedUploads } from "@/lib/uploads/maintenance";
@@ -23,6 +24,7 @@ export function startBackgroundWork(): void {
   const run = () => sweep().catch((error) => console.error("maintenance sweep failed", error));
   setTimeout(run, 30_000).unref();
   setInterval(run, INTERVAL_MS).unref();
+  startJobRunner().catch((error) => console.error("could not start the job runner", error));
   if (process.env.CAIRN_WORKERS !== "0") {
     startIngestWorkers().catch((error) => console.error("could not start ingest workers", error));
   }

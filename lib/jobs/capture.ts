@@ -57,11 +57,14 @@ export class OutputCapture {
   scan(final = false): Promise<void> {
     if (this.scanning && !final) return this.scanning;
     const previous = this.scanning ?? Promise.resolve();
-    const next = previous.then(() => this.pass(final)).catch((error) => this.events.log(`Output capture stopped working: ${String(error)}`));
-    this.scanning = next.finally(() => {
-      if (this.scanning === next) this.scanning = null;
-    });
-    return this.scanning;
+    const next: Promise<void> = previous
+      .then(() => this.pass(final))
+      .catch((error) => this.events.log(`Output capture stopped working: ${String(error)}`))
+      .finally(() => {
+        if (this.scanning === next) this.scanning = null;
+      });
+    this.scanning = next;
+    return next;
   }
 
   private due(key: string, signature: string, final: boolean, now: number): boolean {

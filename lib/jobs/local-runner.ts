@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { chown, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
@@ -18,7 +18,15 @@ export class LocalJobRunner implements JobRunner {
   readonly kind = "local" as const;
   private readonly processes = new Map<string, ChildProcess>();
 
-  constructor(private readonly opts: { root: () => string; cacheDir: () => string; store: () => BlobStore }) {}
+  constructor(
+    private readonly opts: {
+      root: () => string;
+      cacheDir: () => string;
+      store: () => BlobStore;
+      /** Who the job runs as (null: the server's own user). Root must not run jobs: it ignores read-only modes. */
+      identity: () => { uid: number; gid: number } | null;
+    },
+  ) {}
 
   jobDir(jobId: string): string {
     return path.join(this.opts.root(), jobId);
@@ -31,17 +39,27 @@ export class LocalJobRunner implements JobRunner {
     await mkdir(dirs.work, { recursive: true });
     await mkdir(dirs.outputs, { recursive: true });
     await materializeInputs(this.opts.store(), { inputDir: dirs.inputs, cacheDir: this.opts.cacheDir(), inputs: spec.inputs });
+    const identity = this.opts.identity();
+    if (identity) for (const writable of [dir, dirs.work, dirs.outputs]) await chown(writable, identity.uid, identity.gid);
     const first = spec.inputs[0];
     const env: Record<string, string> = {};
     for (const key of INHERITED) if (process.env[key] !== undefined) env[key] = process.env[key] ?? "";
     Object.assign(env, spec.env, {
+      ...(identity ? { HOME: dirs.work } : {}),
       CAIRN_JOB_ID: spec.jobId,
       [JOB_ENV.input]: dirs.inputs,
       [JOB_ENV.output]: dirs.outputs,
       ...(first ? { [JOB_ENV.first]: path.join(dirs.inputs, first.name) } : {}),
     });
     const [file, ...args] = spec.command;
-    const child: ChildProcess = spawn(file ?? "", args, { cwd: dirs.work, env: env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"], shell: false });
+    const child: ChildProcess = spawn(file ?? "", args, {
+      cwd: dirs.work,
+      env: env as NodeJS.ProcessEnv,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      shell: false,
+      ...(identity ?? {}),
+    });
     this.processes.set(spec.jobId, child);
     let open = 2;
     let exit: { code: number | null; signal: string | null } | null = null;
@@ -65,8 +83,8 @@ export class LocalJobRunner implements JobRunner {
     if (child.stderr) follow(child.stderr, "stderr");
     child.on("error", (error: NodeJS.ErrnoException) => {
       failure =
-        error.code === "ENOENT"
-          ? `The command '${file}' was not found. Give a program on the server's PATH or a path relative to the working directory.`
+        error.code === "ENOENT" || error.code === "EACCES"
+          ? `The command '${file}' was not found or is not executable. Give a program on the server's PATH or an absolute path the job can run.`
           : `The command could not start: ${error.message}`;
       exit ??= { code: null, signal: null };
       finish();

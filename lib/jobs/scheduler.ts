@@ -41,6 +41,10 @@ export class JobScheduler {
         root: () => path.join(config().dataDir, "jobs"),
         cacheDir: () => path.join(config().dataDir, "job-cache"),
         store: getBlobStore,
+        identity: () => {
+          const { jobUid, jobGid } = config();
+          return jobUid === null || jobUid === 0 ? null : { uid: jobUid, gid: jobGid ?? jobUid };
+        },
       });
   }
 

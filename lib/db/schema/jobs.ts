@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { captureStatuses, jobStatuses, jobTypes, logStreams } from "@/lib/jobs/kinds";
 import { orgs, users } from "./accounts";
