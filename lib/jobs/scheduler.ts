@@ -50,11 +50,17 @@ export class JobScheduler {
 
   /** Starts whatever queued jobs fit now. Cheap to call often. */
   kick(): Promise<void> {
-    this.ensureTicker();
-    this.pumping ??= this.pump().finally(() => {
-      this.pumping = null;
-    });
+    this.pumping ??= this.pump()
+      .catch((error) => console.error("job scheduler could not start queued jobs", error))
+      .finally(() => {
+        this.pumping = null;
+      });
     return this.pumping;
+  }
+
+  /** Servers sharing one Postgres: look for queued jobs now and then, not only when asked. */
+  startPolling(everyMs = 10_000): void {
+    setInterval(() => void this.kick(), everyMs).unref();
   }
 
   isRunningHere(jobId: string): boolean {
@@ -77,6 +83,11 @@ export class JobScheduler {
   }
 
   private async tick(): Promise<void> {
+    if (this.running.size === 0 && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+      return;
+    }
     this.ticks += 1;
     for (const entry of this.running.values()) void entry.capture?.scan();
     if (this.ticks % HEARTBEAT_EVERY !== 0) return;
@@ -88,7 +99,6 @@ export class JobScheduler {
         const row = await findJobById(db, { id: jobId });
         if (row?.stopRequestedAt && !entry.stopping) this.stop(jobId);
       }
-      await this.kick();
     } catch (error) {
       console.error("job scheduler tick failed", error);
     }
@@ -108,6 +118,7 @@ export class JobScheduler {
     const logs = new JobLogWriter(getDb, job.id);
     const entry: Running = { job, logs, capture: null, stopping: false };
     this.running.set(job.id, entry);
+    this.ensureTicker();
     try {
       const attachments = await attachmentsOf(db, { jobIds: [job.id] });
       const inputs = [];

@@ -7,5 +7,6 @@ export async function startJobRunner(): Promise<void> {
   const scheduler = jobScheduler();
   const failed = await recoverJobs(await getDb(), { self: scheduler.instance, cleanup: (jobId) => scheduler.runner.cleanup(jobId) });
   if (failed.length > 0) console.warn(`jobs: marked ${failed.length} job(s) failed that a previous server left unfinished`);
+  scheduler.startPolling();
   await scheduler.kick();
 }

@@ -6,6 +6,7 @@ import * as checkpointFile from "@/app/api/v1/checkpoints/[ref]/files/[...path]/
 import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
 import { captureName, stepFromName } from "@/lib/jobs/capture-store";
+import { jobScheduler } from "@/lib/jobs/scheduler";
 import { call, json, useTempDataDir } from "../helpers/api";
 import { signUpWithToken, type TestUser } from "../helpers/accounts";
 import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
@@ -44,6 +45,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     await readyCheckpoint(user, "train-step-100", { "x": "x" });
   });
   afterAll(async () => {
+    await jobScheduler().kick();
     await database.close();
     data.cleanup();
   });
