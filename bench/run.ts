@@ -9,8 +9,9 @@ import { formatTable, type BenchContext, type Benchmark, type Row } from "./harn
 import { listBenchmark } from "./list";
 import { ensureBuild, killAllServers, startServer } from "./server";
 import { uploadBenchmark } from "./upload";
+import { jobsBenchmark } from "./jobs";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, listBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, listBenchmark, jobsBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.
