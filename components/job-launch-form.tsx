@@ -32,7 +32,7 @@ function Section({ title, description, children }: { title: string; description?
     <section className="grid gap-4 border-t border-zinc-200 pt-6 first:border-t-0 first:pt-0 md:grid-cols-[12rem_1fr]">
       <div>
         <h2 className="text-sm font-semibold text-zinc-900">{title}</h2>
-        {description && <p className="mt-1 text-xs text-zinc-500">{description}</p>}
+        {description && <p className="mt-1 text-xs [overflow-wrap:anywhere] text-zinc-500">{description}</p>}
       </div>
       <div className="min-w-0 space-y-5">{children}</div>
     </section>

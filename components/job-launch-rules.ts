@@ -87,7 +87,8 @@ export function serverProblems(error: unknown, draft: LaunchDraft): LaunchProble
   let placed = false;
   for (const [field, message] of Object.entries(fields)) {
     const [head, second] = field.split(".");
-    if (head === "name") problems.name = message;
+    // A conflict's field note is terse ("already taken"); its message says what to do.
+    if (head === "name") problems.name = error.code === "conflict" ? error.message : message;
     else if (head === "command") problems.command = message;
     else if (head === "env") {
       const row = usedRows(draft.env).find((r) => r.key.trim() === second);

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "@playwright/test";
@@ -47,9 +47,11 @@ test("launch a job with two checkpoints picked by keyboard, watch logs and captu
   expect(published.status(), await published.text()).toBe(200);
   await anonymous.dispose();
 
+  // Readable by all: the runner may start jobs as an unprivileged user.
   const dir = await mkdtemp(path.join(tmpdir(), "cairn-e2e-job-"));
+  await chmod(dir, 0o755);
   const script = path.join(dir, "job.js");
-  await writeFile(script, JOB_SCRIPT);
+  await writeFile(script, JOB_SCRIPT, { mode: 0o644 });
 
   await page.goto("/jobs");
   await expect(page.getByRole("heading", { name: "Jobs" })).toBeVisible();
@@ -161,9 +163,11 @@ test("the jobs list shows a skeleton while loading and the API's message with a 
   await page.goto("/jobs");
   await expect(page.getByRole("table", { name: "Loading jobs" })).toBeVisible();
   await shot(page, "list-loading");
-  await expect(page.getByRole("alert")).toContainText("Something went wrong on the server.", { timeout: 15_000 });
+  const main = page.getByRole("main");
+  await expect(main.getByRole("alert")).toContainText("Something went wrong on the server.", { timeout: 15_000 });
   await shot(page, "list-error");
   fail = false;
   await page.getByRole("button", { name: "Retry" }).click();
-  await expect(page.getByRole("alert")).toHaveCount(0, { timeout: 15_000 });
+  await expect(main.getByRole("alert")).toHaveCount(0, { timeout: 15_000 });
+  await expect(main.getByRole("table", { name: "Jobs" }).or(main.getByText("No jobs yet"))).toBeVisible();
 });
