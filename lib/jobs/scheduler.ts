@@ -63,6 +63,13 @@ export class JobScheduler {
     setInterval(() => void this.kick(), everyMs).unref();
   }
 
+  /** Resolves once nothing is running, settling or being claimed here (tests close the database after). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || this.pumping) {
+      await (this.pumping ?? new Promise((resolve) => setTimeout(resolve, 50)));
+    }
+  }
+
   isRunningHere(jobId: string): boolean {
     return this.running.has(jobId);
   }

@@ -45,7 +45,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     await readyCheckpoint(user, "train-step-100", { "x": "x" });
   });
   afterAll(async () => {
-    await jobScheduler().kick();
+    await jobScheduler().idle();
     await database.close();
     data.cleanup();
   });

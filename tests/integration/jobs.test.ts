@@ -53,7 +53,7 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     await readyCheckpoint(bob, "bob-private", { "w.bin": "private" });
   });
   afterAll(async () => {
-    await jobScheduler().kick();
+    await jobScheduler().idle();
     await database.close();
     data.cleanup();
   });
