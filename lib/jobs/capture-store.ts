@@ -6,7 +6,8 @@ import { findCheckpoint, insertCheckpoint, insertLog, updateCheckpoint } from "@
 import { putFileRow } from "@/lib/db/queries/files";
 import { insertCapture, updateCapture } from "@/lib/db/queries/jobs";
 import { formatBytes } from "@/lib/format";
-import { getBlobStore } from "@/lib/storage";
+import { uploadBudget } from "@/lib/checkpoints/limits";
+import { BlobTooLargeError, getBlobStore } from "@/lib/storage";
 
 export type CapturingJob = { id: string; orgId: string; name: string; creatorUserId: string | null };
 export type CaptureFile = { absolute: string; path: string };
@@ -70,9 +71,16 @@ export async function captureFiles(db: Db, job: CapturingJob, part: { path: stri
   await insertLog(db, { checkpointId: row.id, message: `Capturing ${part.files.length} files from job '${job.name}' (${part.path}).` });
   try {
     let size = 0;
+    // The same limits as an upload: the checkpoint cap and the organization's quota.
+    const budget = await uploadBudget(db, row);
     for (const file of part.files) {
       const handle = await openRegular(file.absolute);
-      const blob = await getBlobStore().put(createReadStream("", { fd: handle, highWaterMark: 1 << 20 }));
+      const stream = createReadStream("", { fd: handle, highWaterMark: 1 << 20 });
+      const blob = await getBlobStore()
+        .put(stream, { maxBytes: budget.maxBytes - size })
+        .catch((error: unknown) => {
+          throw error instanceof BlobTooLargeError ? budget.error() : error;
+        });
       await putFileRow(db, { checkpointId: row.id, path: file.path, ...blob });
       size += blob.size;
     }

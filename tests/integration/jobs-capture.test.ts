@@ -128,6 +128,23 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     expect(model.spec.sourceUri).toBe(`job://${job.id}/`);
   });
 
+  it("records a capture that fails, with its reason, on the job", async () => {
+    process.env.CAIRN_ORG_QUOTA_BYTES = "1000";
+    try {
+      const job = await json<JobResponse>(await launch(user, { name: "over-quota", type: "fine-tuning", command: node("final-model") }));
+      const done = await finished(user, job.id);
+      expect(done.status).toBe("succeeded");
+      expect(done.outputs).toEqual([]);
+      const [capture] = done.captures;
+      expect(capture).toMatchObject({ path: ".", name: "over-quota-final", status: "failed" });
+      expect(capture?.message).toContain("storage quota");
+      expect(await logText(user, job.id)).toContain("system: Capturing . failed: This upload would exceed your organization's storage quota");
+      expect((await getCheckpoint("over-quota-final")).status.status).toBe("failed");
+    } finally {
+      delete process.env.CAIRN_ORG_QUOTA_BYTES;
+    }
+  });
+
   it("captures nothing when captureOutputs is off", async () => {
     const job = await json<JobResponse>(await launch(user, { name: "no-capture", type: "inference", command: node("final-model"), captureOutputs: false }));
     const done = await finished(user, job.id);
