@@ -1,5 +1,6 @@
 import { constants, createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, readlink, realpath } from "node:fs/promises";
+import path from "node:path";
 import { isUniqueViolation } from "@/lib/auth/accounts";
 import type { Db } from "@/lib/db/client";
 import { findCheckpoint, insertCheckpoint, insertLog, updateCheckpoint } from "@/lib/db/queries/checkpoints";
@@ -49,22 +50,29 @@ async function insertUniquelyNamed(db: Db, job: CapturingJob, part: string, valu
   throw new Error(`no free checkpoint name for ${part}`);
 }
 
-/** Opens a regular file without following a symlink the job may have swapped in. */
-async function openRegular(file: string) {
+/**
+ * Opens a regular file of the output directory. The job may swap a file or a parent directory
+ * for a symlink between the scan and the open, so the opened file's real path is checked too.
+ */
+async function openRegular(file: string, root: string) {
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  const info = await handle.stat();
-  if (!info.isFile()) {
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error(`${path.basename(file)} is not a regular file`);
+    const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => realpath(file));
+    if (!opened.startsWith(`${await realpath(root)}${path.sep}`)) throw new Error(`${path.basename(file)} leads outside the output directory`);
+    return handle;
+  } catch (error) {
     await handle.close();
-    throw new Error(`${file} is not a regular file`);
+    throw error;
   }
-  return handle;
 }
 
 /**
  * Stores a set of output files as a new `ready` checkpoint produced by the job, through the blob
  * store (hashing while writing). A failure leaves the checkpoint `failed` and the capture with why.
  */
-export async function captureFiles(db: Db, job: CapturingJob, part: { path: string; label: string; files: CaptureFile[] }) {
+export async function captureFiles(db: Db, job: CapturingJob, part: { root: string; path: string; label: string; files: CaptureFile[] }) {
   const step = stepFromName(part.label);
   const row = await insertUniquelyNamed(db, job, part.label, { sourceUri: `job://${job.id}/${part.path === "." ? "" : part.path}`, step });
   const capture = await insertCapture(db, { jobId: job.id, path: part.path, name: row.name, checkpointId: row.id, step, status: "capturing" });
@@ -74,7 +82,7 @@ export async function captureFiles(db: Db, job: CapturingJob, part: { path: stri
     // The same limits as an upload: the checkpoint cap and the organization's quota.
     const budget = await uploadBudget(db, row);
     for (const file of part.files) {
-      const handle = await openRegular(file.absolute);
+      const handle = await openRegular(file.absolute, part.root);
       const stream = createReadStream("", { fd: handle, highWaterMark: 1 << 20 });
       const blob = await getBlobStore()
         .put(stream, { maxBytes: budget.maxBytes - size })

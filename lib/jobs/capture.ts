@@ -124,7 +124,7 @@ export class OutputCapture {
   private async capture(key: string, signature: string, part: { path: string; label: string; files: CaptureFile[] }) {
     const state = this.states.get(key);
     if (state) state.captured = signature;
-    const result = await captureFiles(await this.db(), this.job, part);
+    const result = await captureFiles(await this.db(), this.job, { root: this.dir, ...part });
     this.events.log(
       result.ok
         ? `Captured ${part.path === "." ? "the model in the output directory" : `'${part.path}'`} as checkpoint '${result.name}'.`

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chown, mkdir } from "node:fs/promises";
+import { chmod, chown, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
@@ -40,7 +40,11 @@ export class LocalJobRunner implements JobRunner {
     await mkdir(dirs.outputs, { recursive: true });
     await materializeInputs(this.opts.store(), { inputDir: dirs.inputs, cacheDir: this.opts.cacheDir(), inputs: spec.inputs });
     const identity = this.opts.identity();
-    if (identity) for (const writable of [dir, dirs.work, dirs.outputs]) await chown(writable, identity.uid, identity.gid);
+    if (identity) {
+      await fenceDataDir(path.dirname(this.opts.root()), this.opts.root());
+      for (const writable of [dir, dirs.work, dirs.outputs]) await chown(writable, identity.uid, identity.gid);
+      await chmod(dir, 0o700);
+    }
     const first = spec.inputs[0];
     const env: Record<string, string> = {};
     for (const key of INHERITED) if (process.env[key] !== undefined) env[key] = process.env[key] ?? "";
@@ -107,16 +111,27 @@ export class LocalJobRunner implements JobRunner {
       if (this.processes.get(jobId) === child) signalGroup(pid, "SIGKILL");
     }, graceSeconds * 1000);
     timer.unref();
-    child.once("exit", () => {
-      clearTimeout(timer);
-      // Whatever the job left behind in its group goes too.
-      signalGroup(pid, "SIGKILL");
-    });
+    child.once("exit", () => clearTimeout(timer));
     return true;
   }
 
   async cleanup(jobId: string): Promise<void> {
     await removeTree(this.jobDir(jobId));
+  }
+}
+
+/**
+ * A job running as another user reaches its own directory and nothing else of the data directory:
+ * the data and jobs directories can be traversed but not listed, everything else is private.
+ */
+async function fenceDataDir(dataDir: string, jobsRoot: string): Promise<void> {
+  await chmod(dataDir, 0o711);
+  await chmod(jobsRoot, 0o711);
+  for (const entry of await readdir(dataDir, { withFileTypes: true })) {
+    const full = path.join(dataDir, entry.name);
+    if (full === jobsRoot) continue;
+    if (entry.isDirectory()) await chmod(full, 0o700).catch(() => {});
+    else if (entry.isFile()) await chmod(full, 0o600).catch(() => {});
   }
 }
 

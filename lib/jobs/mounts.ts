@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { constants, createWriteStream } from "node:fs";
-import { access, chmod, copyFile, link, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { access, chmod, copyFile, link, lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { filePathProblem } from "@/lib/checkpoints/naming";
@@ -95,12 +95,12 @@ export async function materializeInputs(store: BlobStore, opts: { inputDir: stri
 
 /** Removes a tree that may hold read-only directories (the sealed inputs). */
 export async function removeTree(dir: string): Promise<void> {
+  const self = process.getuid?.();
   const unseal = async (current: string): Promise<void> => {
-    try {
-      await chmod(current, 0o755);
-    } catch {
-      return;
-    }
+    // Only our own real directories: never follow a link or touch what the job's user made.
+    const info = await lstat(current).catch(() => null);
+    if (!info?.isDirectory() || (self !== undefined && info.uid !== self)) return;
+    await chmod(current, 0o755).catch(() => {});
     for (const entry of await readdir(current, { withFileTypes: true }).catch(() => [])) {
       if (entry.isDirectory()) await unseal(path.join(current, entry.name));
     }

@@ -59,5 +59,6 @@ export async function presentJobs(db: Db, rows: Job[]): Promise<JobResponse[]> {
 
 export async function presentOneJob(db: Db, row: Job): Promise<JobResponse> {
   const [job] = await presentJobs(db, [row]);
-  return job as JobResponse;
+  if (!job) throw new Error(`job ${row.id} could not be presented`);
+  return job;
 }

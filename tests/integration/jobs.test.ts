@@ -87,6 +87,10 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     expect(text).toMatch(/stdout: read-only new-file (EACCES|EROFS|EPERM)/);
     expect(text).toMatch(/stdout: read-only append (EACCES|EROFS|EPERM)/);
     expect(text).toContain("stderr: secret=s3cr3t");
+    if (process.getuid?.() === 0) {
+      // Run as nobody: the job reaches its inputs, but cannot list the data directory or the blob store.
+      for (const label of ["data-dir", "blobs", "jobs"]) expect(text).toContain(`stdout: private ${label} EACCES`);
+    }
     expect(done).toMatchObject({ status: "succeeded", exitCode: 0 });
     expect(done.startedAt).not.toBeNull();
     expect(done.finishedAt).not.toBeNull();
