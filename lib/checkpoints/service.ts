@@ -84,7 +84,7 @@ export async function getCheckpointDetail(db: Db, scope: OrgScope & { ref: strin
   const row = await resolveCheckpoint(db, { ...scope, allowPublic: true });
   const [files, usedBy, producer] = await Promise.all([
     listFiles(db, { checkpointId: row.id }),
-    jobsUsingCheckpoint(db, { orgId: scope.orgId, checkpointId: row.id }),
+    jobsUsingCheckpoint(db, { orgId: scope.orgId, checkpointId: row.id, scope: row.orgId === scope.orgId ? "lineage" : "own" }),
     row.producedByJobId ? findJob(db, { orgId: row.orgId, id: row.producedByJobId }) : null,
   ]);
   return presentCheckpoint(row, { files, usedBy, producedByName: producer?.name ?? null });
@@ -117,7 +117,7 @@ export async function deleteCheckpoint(db: Db, { orgId, ref }: OrgScope & { ref:
   await db.transaction(async (tx) => {
     const locked = await lockCheckpoint(tx, { orgId, id: row.id });
     if (!locked) throw notFound(`Checkpoint '${ref}'`);
-    const usedBy = await jobsUsingCheckpoint(tx, { orgId, checkpointId: row.id, activeOnly: true });
+    const usedBy = await jobsUsingCheckpoint(tx, { orgId, checkpointId: row.id, scope: "active" });
     if (usedBy.length > 0) {
       const names = usedBy.map((job) => `'${job.jobName}'`).join(", ");
       throw new ApiError(

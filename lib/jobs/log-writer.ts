@@ -4,6 +4,8 @@ import type { LogStream } from "./kinds";
 
 const FLUSH_MS = 250;
 const MAX_BATCH = 500;
+/** A job that prints forever must not fill the database: past this many lines, output is dropped. */
+export const MAX_JOB_LOG_LINES = 100_000;
 
 /** Collects a job's output lines and writes them in batches, in order, so a chatty job costs few inserts. */
 export class JobLogWriter {
@@ -16,7 +18,14 @@ export class JobLogWriter {
     private readonly jobId: string,
   ) {}
 
+  private lines = 0;
+
   line(stream: LogStream, message: string): void {
+    this.lines += 1;
+    if (this.lines > MAX_JOB_LOG_LINES && stream !== "system") {
+      if (this.lines - 1 === MAX_JOB_LOG_LINES) this.line("system", `The job printed more than ${MAX_JOB_LOG_LINES} lines; further output is not stored.`);
+      return;
+    }
     this.buffer.push({ jobId: this.jobId, stream, message: message.replace(/\0/g, ""), at: new Date() });
     if (this.buffer.length >= MAX_BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);

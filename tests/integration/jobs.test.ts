@@ -225,6 +225,12 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     }
     const detail = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: alice.token, params: { ref: "base" } }));
     expect(detail.status.usedBy).toContainEqual({ jobId: job.id, jobName: "uses-public", status: "running" });
+    // The owner sees who holds the public checkpoint; a third organization would not.
+    const owned = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: bob.token, params: { ref: "bob-public" } }));
+    expect(owned.status.usedBy).toEqual([{ jobId: job.id, jobName: "uses-public", status: "running" }]);
+    const stranger = await signUpWithToken("stranger");
+    const seen = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: stranger.token, params: { ref: job.checkpoints[1]?.id ?? "" } }));
+    expect(seen.status.usedBy).toEqual([]);
 
     writeFileSync(release, "go");
     expect((await finished(alice, job.id)).status).toBe("succeeded");

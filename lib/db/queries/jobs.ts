@@ -146,16 +146,21 @@ export async function updateCapture(db: Db, { id }: { id: string }, values: Part
 }
 
 /**
- * Jobs that attach a checkpoint: with `activeOnly`, the queued or running ones of any organization
- * (the delete guard); otherwise also every job of `orgId` that ever attached it (lineage).
+ * Jobs that attach a checkpoint. `active`: the queued or running ones of any organization (the
+ * delete guard). `lineage`: those plus every job of `orgId` that ever attached it (the owner's
+ * view). `own`: only `orgId`'s jobs (someone else's public checkpoint: other orgs' jobs stay hidden).
  */
-export async function jobsUsingCheckpoint(db: Db, { orgId, checkpointId, activeOnly }: { orgId: string; checkpointId: string; activeOnly?: boolean }) {
+export async function jobsUsingCheckpoint(
+  db: Db,
+  { orgId, checkpointId, scope }: { orgId: string; checkpointId: string; scope: "active" | "lineage" | "own" },
+) {
   const active = and(inArray(jobs.status, [...activeJobStatuses]), isNull(jobCheckpoints.releasedAt));
+  const which = scope === "active" ? active : scope === "own" ? eq(jobs.orgId, orgId) : or(active, eq(jobs.orgId, orgId));
   return db
     .select({ jobId: jobs.id, jobName: jobs.name, status: jobs.status })
     .from(jobCheckpoints)
     .innerJoin(jobs, eq(jobs.id, jobCheckpoints.jobId))
-    .where(and(eq(jobCheckpoints.checkpointId, checkpointId), activeOnly ? active : or(active, eq(jobs.orgId, orgId))))
+    .where(and(eq(jobCheckpoints.checkpointId, checkpointId), which))
     .orderBy(desc(jobs.createdAt))
     .limit(100);
 }
