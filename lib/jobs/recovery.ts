@@ -21,13 +21,15 @@ function processAlive(pid: number): boolean {
 }
 
 /** Whether the server process that owns a job (`host:pid:random`) is gone. */
-export function ownerIsDead(job: Pick<Job, "runnerInstance" | "heartbeatAt" | "createdAt">, self: string, now = Date.now()): boolean {
+export function ownerIsDead(job: Pick<Job, "status" | "runnerInstance" | "heartbeatAt" | "createdAt">, self: string, now = Date.now()): boolean {
   const owner = job.runnerInstance;
   if (!owner) return true;
   if (owner === self) return false;
   const [host, pidText] = owner.split(":");
   const pid = Number(pidText);
   if (host === os.hostname()) return pid === process.pid || !Number.isInteger(pid) || !processAlive(pid);
+  // A queued job waits in the shared queue, where any live server can still claim it.
+  if (job.status === "queued") return false;
   const lastSign = (job.heartbeatAt ?? job.createdAt).getTime();
   return now - lastSign > STALE_MS;
 }

@@ -13,7 +13,7 @@ import * as stopRoute from "@/app/api/v1/jobs/[ref]/stop/route";
 import * as members from "@/app/api/v1/orgs/current/members/route";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
 import { findJobById, insertAttachments, insertJob } from "@/lib/db/queries/jobs";
-import { RESTART_REASON, recoverJobs } from "@/lib/jobs/recovery";
+import { ownerIsDead, RESTART_REASON, recoverJobs } from "@/lib/jobs/recovery";
 import { jobScheduler } from "@/lib/jobs/scheduler";
 import { call, json, useTempDataDir } from "../helpers/api";
 import { signUpWithToken, type TestUser } from "../helpers/accounts";
@@ -309,6 +309,15 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     expect(await logText(alice, "orphan")).toContain(`system: Failed: ${RESTART_REASON}.`);
     expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: alice.token, params: { ref: "orphaned-input" } })).status).toBe(204);
     expect(await recoverJobs(database.db, { self: jobScheduler().instance })).toEqual([]);
+
+    const self = jobScheduler().instance;
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    const row = (status: "queued" | "running", runnerInstance: string, heartbeatAt: Date | null) => ({ status, runnerInstance, heartbeatAt, createdAt: longAgo });
+    expect(ownerIsDead(row("running", self, null), self)).toBe(false);
+    expect(ownerIsDead(row("running", `${os.hostname()}:${process.pid}:previous-life`, new Date()), self)).toBe(true);
+    expect(ownerIsDead(row("running", "other-host:42:abcd", new Date()), self)).toBe(false);
+    expect(ownerIsDead(row("running", "other-host:42:abcd", longAgo), self)).toBe(true);
+    expect(ownerIsDead(row("queued", "other-host:42:abcd", null), self)).toBe(false);
   });
 
   it("keeps jobs inside their organization", async () => {
