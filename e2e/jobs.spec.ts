@@ -1,13 +1,13 @@
-import { chmod, mkdtemp, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { apiToken, expect, seedReadyCheckpoint, test, uniqueName } from "./fixtures";
 
 /** With E2E_SCREENSHOTS=<dir>, each designed state is saved there for a person to look at. */
-async function shot(page: Page, name: string) {
+async function shot(page: Page, name: string, fullPage = true) {
   const dir = process.env.E2E_SCREENSHOTS;
-  if (dir) await page.screenshot({ path: path.join(dir, `jobs-${name}.png`), fullPage: true });
+  if (dir) await page.screenshot({ path: path.join(dir, `jobs-${name}.png`), fullPage });
 }
 
 /** The job: prints what it was given, writes one checkpoint directory, then runs until stopped. */
@@ -54,7 +54,8 @@ test("launch a job with two checkpoints picked by keyboard, watch logs and captu
   await writeFile(script, JOB_SCRIPT, { mode: 0o644 });
 
   await page.goto("/jobs");
-  await expect(page.getByRole("heading", { name: "Jobs" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Jobs", exact: true })).toBeVisible();
+  await expect(page.getByText("No jobs yet")).toBeVisible();
   await shot(page, "list-empty");
 
   await page.goto("/jobs/new");
@@ -93,6 +94,8 @@ test("launch a job with two checkpoints picked by keyboard, watch logs and captu
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Enter");
   await expect(page.getByRole("button", { name: `Remove ${shared.name}` })).toBeVisible();
+  await expect(listbox.getByRole("option", { name: new RegExp(shared.name) })).toHaveAttribute("aria-selected", "true");
+  await shot(page, "combobox-picked", false);
   await page.keyboard.press("Escape");
   await expect(listbox).toBeHidden();
 
@@ -127,7 +130,7 @@ test("launch a job with two checkpoints picked by keyboard, watch logs and captu
   await dialog.getByRole("button", { name: "Delete checkpoint" }).click();
   await expect(dialog.getByRole("alert")).toBeVisible();
   await expect(dialog.getByRole("link", { name: jobName })).toHaveAttribute("href", /\/jobs\//);
-  await shot(page, "delete-refused");
+  await shot(page, "delete-refused", false);
   await dialog.getByRole("button", { name: "Cancel" }).click();
 
   await page.goto(`/jobs/${jobName}`);
@@ -148,8 +151,33 @@ test("launch a job with two checkpoints picked by keyboard, watch logs and captu
   await expect(page.getByRole("table", { name: "Jobs" }).getByRole("link", { name: jobName })).toBeVisible();
   await shot(page, "list");
 
+  // The captured checkpoint names the job that produced it, and the step.
+  await page.goto(`/checkpoints/${jobName}-step-100`);
+  await expect(page.getByText("Produced by job")).toBeVisible();
+  await expect(page.getByRole("link", { name: jobName })).toHaveAttribute("href", /\/jobs\//);
+  await expect(page.getByText("at step 100")).toBeVisible();
+  await shot(page, "captured-checkpoint");
+
+  // The catalog: another organization's checkpoint, its files downloadable, usable in a job.
   await page.goto("/catalog");
-  await expect(page.getByRole("link", { name: shared.name })).toBeVisible();
+  await page.getByRole("link", { name: shared.name, exact: true }).click();
+  await expect(page.getByRole("heading", { name: shared.name })).toBeVisible();
+  const download = page.waitForEvent("download");
+  await page.getByLabel("Download adapter.bin").click();
+  expect(await readFile(await (await download).path(), "utf8")).toBe("lora");
+  await shot(page, "catalog-detail");
+  await page.getByRole("link", { name: "Use in a job" }).click();
+  await expect(page).toHaveURL(/\/jobs\/new\?checkpoint=.*public=1/);
+  await expect(page.getByRole("button", { name: `Remove ${shared.name}` })).toBeVisible();
+  await expect(page.getByRole("switch", { name: "Public" })).toHaveAttribute("aria-checked", "true");
+
+  // An owner publishes their own checkpoint; it joins the catalog.
+  await page.goto(`/checkpoints/${own.name}`);
+  await page.getByRole("button", { name: "Make public" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Make public" }).click();
+  await expect(page.getByRole("button", { name: "Make private" })).toBeVisible();
+  await page.goto("/catalog");
+  await expect(page.getByRole("row").filter({ hasText: own.name })).toContainText("This organization");
   await shot(page, "catalog");
 });
 
