@@ -1,6 +1,9 @@
+import path from "node:path";
+import { config } from "@/lib/config";
 import { getDatabase, getDb } from "@/lib/db/client";
 import { analyzeTables } from "@/lib/db/queries/maintenance";
 import { startIngestWorkers } from "@/lib/ingest/worker";
+import { pruneJobCache } from "@/lib/jobs/mounts";
 import { startJobRunner } from "@/lib/jobs/startup";
 import { getBlobStore } from "@/lib/storage";
 import { collectBlobs } from "@/lib/storage/gc";
@@ -12,6 +15,7 @@ async function sweep(): Promise<void> {
   const db = await getDb();
   await expireAbandonedUploads(db);
   await collectBlobs(db, getBlobStore());
+  await pruneJobCache(path.join(config().dataDir, "job-cache"));
   if ((await getDatabase()).kind === "pglite") await analyzeTables(db);
 }
 

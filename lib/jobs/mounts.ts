@@ -108,3 +108,22 @@ export async function removeTree(dir: string): Promise<void> {
   await unseal(dir);
   await rm(dir, { recursive: true, force: true });
 }
+
+/**
+ * Empties the S3 blob cache of what no job has linked for `idleMs`: a link count of 1 means only
+ * the cache holds the file, and linking or unlinking moves its ctime.
+ */
+export async function pruneJobCache(cacheDir: string, idleMs = 60 * 60 * 1000): Promise<number> {
+  let removed = 0;
+  for (const shard of await readdir(cacheDir).catch(() => [])) {
+    const dir = path.join(cacheDir, shard);
+    for (const name of await readdir(dir).catch(() => [])) {
+      const file = path.join(dir, name);
+      const info = await lstat(file).catch(() => null);
+      if (!info?.isFile() || info.nlink > 1 || Date.now() - info.ctimeMs < idleMs) continue;
+      await rm(file, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}

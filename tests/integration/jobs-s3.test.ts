@@ -4,6 +4,7 @@ import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
+import { pruneJobCache } from "@/lib/jobs/mounts";
 import { jobScheduler } from "@/lib/jobs/scheduler";
 import { setBlobStore } from "@/lib/storage";
 import { S3BlobStore } from "@/lib/storage/s3-store";
@@ -71,5 +72,11 @@ describe("jobs with the S3 blob store", () => {
     // Same inode: the third job linked the cached copy instead of downloading again.
     expect(second.ino).toBe(first.ino);
     expect(await logText(user, "s3-c")).toContain("stdout: match s3-base/w.bin");
+
+    // Every job has let go of it: a recent copy stays, an idle one goes.
+    const cacheDir = path.join(data.dir, "job-cache");
+    expect(await pruneJobCache(cacheDir, 60_000)).toBe(0);
+    expect(await pruneJobCache(cacheDir, 0)).toBe(1);
+    await expect(stat(cached)).rejects.toThrow();
   });
 });
