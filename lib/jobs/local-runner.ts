@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmod, chown, mkdir, readdir } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
@@ -35,7 +35,8 @@ export class LocalJobRunner implements JobRunner {
   async start(spec: JobSpec, events: JobEvents): Promise<StartedJob> {
     const dir = this.jobDir(spec.jobId);
     const dirs = { work: path.join(dir, "work"), inputs: path.join(dir, "inputs"), outputs: path.join(dir, "outputs") };
-    await removeTree(dir);
+    // A fresh id has no directory; one left by a crash is cleared first.
+    if (await lstat(dir).catch(() => null)) await removeTree(dir);
     await mkdir(dirs.work, { recursive: true });
     await mkdir(dirs.outputs, { recursive: true });
     await materializeInputs(this.opts.store(), { inputDir: dirs.inputs, cacheDir: this.opts.cacheDir(), inputs: spec.inputs });

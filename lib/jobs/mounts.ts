@@ -67,29 +67,30 @@ async function place(source: string, target: string): Promise<void> {
  */
 export async function materializeInputs(store: BlobStore, opts: { inputDir: string; cacheDir: string; inputs: MountInput[] }): Promise<void> {
   await mkdir(opts.inputDir, { recursive: true });
-  const dirs: string[] = [];
+  const dirs = new Set<string>();
+  const links: { sha256: string; target: string }[] = [];
   for (const input of opts.inputs) {
     const root = path.join(opts.inputDir, input.name);
-    await mkdir(root);
-    dirs.push(root);
-    const made = new Set<string>([root]);
+    dirs.add(root);
     for (const file of input.files) {
       if (filePathProblem(file.path)) throw new Error(`unsafe path in checkpoint ${input.name}: ${file.path}`);
       const target = path.join(root, file.path);
-      const parent = path.dirname(target);
-      if (!made.has(parent)) {
-        await mkdir(parent, { recursive: true });
-        for (let dir = parent; dir !== root && !made.has(dir); dir = path.dirname(dir)) {
-          made.add(dir);
-          dirs.push(dir);
-        }
-      }
-      await place(await localBlob(store, opts.cacheDir, file.sha256), target);
+      for (let dir = path.dirname(target); dir !== root && !dirs.has(dir); dir = path.dirname(dir)) dirs.add(dir);
+      links.push({ sha256: file.sha256, target });
     }
   }
+  // Parents before children, then the links several at a time (a checkpoint may hold thousands of files).
+  const ordered = [...dirs].sort((a, b) => a.length - b.length);
+  for (const dir of ordered) await mkdir(dir, { recursive: true });
+  let next = 0;
+  const worker = async () => {
+    for (let item = links[next++]; item; item = links[next++]) {
+      await place(await localBlob(store, opts.cacheDir, item.sha256), item.target);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, links.length) }, worker));
   // Deepest first, so each directory is still writable while its children are sealed.
-  dirs.sort((a, b) => b.length - a.length);
-  for (const dir of dirs) await chmod(dir, 0o555);
+  for (const dir of ordered.reverse()) await chmod(dir, 0o555);
   await chmod(opts.inputDir, 0o555);
 }
 
