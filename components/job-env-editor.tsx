@@ -2,7 +2,6 @@
 
 import { Button } from "./ui/button";
 import { Input } from "./ui/input";
-import { cn } from "./ui/cn";
 
 export type EnvRow = { id: number; key: string; value: string };
 
@@ -33,29 +32,33 @@ export function JobEnvEditor({
             return (
               <li key={row.id}>
                 <div className="flex items-start gap-2">
-                  <Input
-                    aria-label={`Variable ${index + 1} name`}
-                    value={row.key}
-                    placeholder="NAME"
-                    spellCheck={false}
-                    autoComplete="off"
-                    onChange={(event) => update(row.id, { key: event.target.value })}
-                    aria-invalid={problem ? true : undefined}
-                    aria-describedby={problem ? `env-${row.id}-message` : undefined}
-                    className="w-56 font-mono"
-                  />
+                  <div className="w-56 shrink-0">
+                    <Input
+                      aria-label={`Variable ${index + 1} name`}
+                      value={row.key}
+                      placeholder="NAME"
+                      spellCheck={false}
+                      autoComplete="off"
+                      onChange={(event) => update(row.id, { key: event.target.value })}
+                      aria-invalid={problem ? true : undefined}
+                      aria-describedby={problem ? `env-${row.id}-message` : undefined}
+                      className="font-mono"
+                    />
+                  </div>
                   <span aria-hidden className="pt-2 text-zinc-400">
                     =
                   </span>
-                  <Input
-                    aria-label={`Variable ${index + 1} value`}
-                    value={row.value}
-                    placeholder="value"
-                    spellCheck={false}
-                    autoComplete="off"
-                    onChange={(event) => update(row.id, { value: event.target.value })}
-                    className="flex-1 font-mono"
-                  />
+                  <div className="min-w-0 flex-1">
+                    <Input
+                      aria-label={`Variable ${index + 1} value`}
+                      value={row.value}
+                      placeholder="value"
+                      spellCheck={false}
+                      autoComplete="off"
+                      onChange={(event) => update(row.id, { value: event.target.value })}
+                      className="font-mono"
+                    />
+                  </div>
                   <Button variant="ghost" aria-label={`Remove variable ${row.key || index + 1}`} onClick={() => onChange(rows.filter((other) => other.id !== row.id))}>
                     <svg aria-hidden viewBox="0 0 16 16" className="size-4" fill="none" stroke="currentColor" strokeWidth="1.5">
                       <path d="M4 4l8 8M12 4l-8 8" />
@@ -63,7 +66,7 @@ export function JobEnvEditor({
                   </Button>
                 </div>
                 {problem && (
-                  <p id={`env-${row.id}-message`} role="alert" className={cn("mt-1 text-xs text-red-600")}>
+                  <p id={`env-${row.id}-message`} role="alert" className="mt-1 text-xs text-red-600">
                     {problem}
                   </p>
                 )}

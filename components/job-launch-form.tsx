@@ -70,7 +70,20 @@ export function JobLaunchForm({ initial = {}, initialCatalog = false }: { initia
       return;
     }
     setSubmittedDraft(draft);
-    create.mutate(toCreateBody(draft), { onSuccess: (job) => router.push(`/jobs/${encodeURIComponent(job.name)}`) });
+    create.mutate(toCreateBody(draft), {
+      onError: (error) => {
+        // Bring the field the API named into view: the button that sent the form is far below it.
+        const problems = serverProblems(error, draft);
+        const field = problems.name ? "job-name" : problems.command ? "job-command" : problems.checkpoints ? "job-checkpoints" : null;
+        if (field) document.getElementById(field)?.focus();
+      },
+      onSuccess: (job) => {
+        // The job page is taller than the viewport from its first paint, so the router keeps the
+        // form's scroll position; start the new page at its top instead.
+        window.scrollTo({ top: 0 });
+        router.push(`/jobs/${encodeURIComponent(job.name)}`);
+      },
+    });
   }
 
   return (
