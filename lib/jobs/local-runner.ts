@@ -1,22 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { chmod, chown, lstat, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import type { BlobStore } from "@/lib/storage/types";
-import type { LogStream } from "./kinds";
+import { JobLauncher } from "./launcher";
 import { materializeInputs, removeTree } from "./mounts";
 import { JOB_ENV, type JobEvents, type JobRunner, type JobSpec, type StartedJob } from "./runner";
-
-const MAX_LINE = 16_384;
 
 /** Variables of the server a job inherits; everything else (secrets, DATABASE_URL) stays out. */
 const INHERITED = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "SHELL", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES"];
 
-/** Runs each job as a child process of this server, in `<root>/<job-id>/{work,inputs,outputs}`. */
+/** Runs each job as a process on this machine (forked by the launcher), in `<root>/<job-id>/{work,inputs,outputs}`. */
 export class LocalJobRunner implements JobRunner {
   readonly kind = "local" as const;
-  private readonly processes = new Map<string, ChildProcess>();
+  private readonly processes = new Map<string, { pid: number | null; stopTimer: NodeJS.Timeout | null }>();
+  private readonly launcher = new JobLauncher();
 
   constructor(
     private readonly opts: {
@@ -56,69 +52,50 @@ export class LocalJobRunner implements JobRunner {
       [JOB_ENV.output]: dirs.outputs,
       ...(first ? { [JOB_ENV.first]: path.join(dirs.inputs, first.name) } : {}),
     });
-    const [file, ...args] = spec.command;
-    const child: ChildProcess = spawn(file ?? "", args, {
-      cwd: dirs.work,
-      env: env as NodeJS.ProcessEnv,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      shell: false,
-      ...(identity ?? {}),
-    });
-    this.processes.set(spec.jobId, child);
-    let open = 2;
-    let exit: { code: number | null; signal: string | null } | null = null;
-    let failure: string | undefined;
-    let reported = false;
-    const finish = () => {
-      if (open > 0 || !exit || reported) return;
-      reported = true;
-      this.processes.delete(spec.jobId);
-      events.exited({ exitCode: exit.code, signal: exit.signal, error: failure });
-    };
-    const follow = (stream: Readable, name: LogStream) => {
-      const lines = createInterface({ input: stream, crlfDelay: Infinity });
-      lines.on("line", (line) => events.line(name, line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line));
-      lines.on("close", () => {
-        open -= 1;
-        finish();
-      });
-    };
-    if (child.stdout) follow(child.stdout, "stdout");
-    if (child.stderr) follow(child.stderr, "stderr");
-    child.on("error", (error: NodeJS.ErrnoException) => {
-      failure =
-        error.code === "ENOENT" || error.code === "EACCES"
-          ? `The command '${file}' was not found or is not executable. Give a program on the server's PATH or an absolute path the job can run.`
-          : `The command could not start: ${error.message}`;
-      exit ??= { code: null, signal: null };
-      finish();
-    });
-    child.on("exit", (code: number | null, signal: NodeJS.Signals | null) => {
-      exit ??= { code, signal };
-      // The job ends with its command: stragglers it left in its group would hold the pipes open.
-      if (child.pid) signalGroup(child.pid, "SIGKILL");
-      finish();
-    });
-    return { pid: child.pid ?? null, outputDir: dirs.outputs };
+    const [file = "", ...args] = spec.command;
+    const running = { pid: null as number | null, stopTimer: null as NodeJS.Timeout | null };
+    this.processes.set(spec.jobId, running);
+    const pid = await this.launcher.launch(
+      { id: spec.jobId, file, args, cwd: dirs.work, env, identity },
+      {
+        line: (stream, message) => events.line(stream, message),
+        exited: ({ code, signal, error }) => {
+          if (running.stopTimer) clearTimeout(running.stopTimer);
+          this.processes.delete(spec.jobId);
+          events.exited({ exitCode: code, signal, error: error === null ? undefined : startFailure(file, error) });
+        },
+      },
+    );
+    running.pid = pid;
+    return { pid, outputDir: dirs.outputs };
   }
 
   stop(jobId: string, graceSeconds: number): boolean {
-    const child = this.processes.get(jobId);
-    if (!child?.pid) return false;
-    const pid = child.pid;
+    const running = this.processes.get(jobId);
+    const pid = running?.pid;
+    if (!running || !pid) return false;
     signalGroup(pid, "SIGTERM");
-    const timer = setTimeout(() => {
-      if (this.processes.get(jobId) === child) signalGroup(pid, "SIGKILL");
+    running.stopTimer ??= setTimeout(() => {
+      if (this.processes.get(jobId) === running) signalGroup(pid, "SIGKILL");
     }, graceSeconds * 1000);
-    timer.unref();
-    child.once("exit", () => clearTimeout(timer));
+    running.stopTimer.unref();
     return true;
+  }
+
+  /** Starts the launcher process ahead of the first job. */
+  warm(): void {
+    this.launcher.warm();
   }
 
   async cleanup(jobId: string): Promise<void> {
     await removeTree(this.jobDir(jobId));
   }
+}
+
+function startFailure(file: string, code: string): string {
+  return code === "ENOENT" || code === "EACCES"
+    ? `The command '${file}' was not found or is not executable. Give a program on the server's PATH or an absolute path the job can run.`
+    : `The command could not start: ${code}`;
 }
 
 /**

@@ -38,6 +38,8 @@ export interface JobRunner {
   start(spec: JobSpec, events: JobEvents): Promise<StartedJob>;
   /** SIGTERM, then SIGKILL after `graceSeconds`. False when the job does not run here. */
   stop(jobId: string, graceSeconds: number): boolean;
+  /** Gets ready ahead of the first job (the local runner starts its launcher process). */
+  warm?(): void;
   /** Removes what the job left on this machine (inputs, outputs) once its outputs are captured. */
   cleanup(jobId: string): Promise<void>;
 }

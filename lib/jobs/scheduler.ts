@@ -136,6 +136,7 @@ export class JobScheduler {
         { jobId: job.id, command: job.command, env, inputs },
         { line: (stream, message) => logs.line(stream, message), exited: (exit) => void this.settle(job.id, exit) },
       );
+      if (!this.running.has(job.id)) return; // it could not start, and is settled already
       const files = inputs.reduce((n, i) => n + i.files.length, 0);
       logs.line("system", `Started with ${inputs.length} checkpoints attached (${files} files linked in ${Date.now() - started} ms).`);
       await updateJob(db, { id: job.id, onlyIf: ["running"] }, { pid: handle.pid });
