@@ -61,6 +61,8 @@ export class LocalJobRunner implements JobRunner {
         line: (stream, message) => events.line(stream, message),
         exited: ({ code, signal, error }) => {
           if (running.stopTimer) clearTimeout(running.stopTimer);
+          // Normally the launcher has done this; if the launcher itself died, nothing else will.
+          if (running.pid) signalGroup(running.pid, "SIGKILL");
           this.processes.delete(spec.jobId);
           events.exited({ exitCode: code, signal, error: error === null ? undefined : startFailure(file, error) });
         },
