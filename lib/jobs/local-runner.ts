@@ -33,13 +33,14 @@ export class LocalJobRunner implements JobRunner {
     const dirs = { work: path.join(dir, "work"), inputs: path.join(dir, "inputs"), outputs: path.join(dir, "outputs") };
     // A fresh id has no directory; one left by a crash is cleared first.
     if (await lstat(dir).catch(() => null)) await removeTree(dir);
-    await mkdir(dirs.work, { recursive: true });
-    await mkdir(dirs.outputs, { recursive: true });
+    await mkdir(dir, { recursive: true });
+    await Promise.all([mkdir(dirs.work), mkdir(dirs.outputs)]);
     await materializeInputs(this.opts.store(), { inputDir: dirs.inputs, cacheDir: this.opts.cacheDir(), inputs: spec.inputs });
     const identity = this.opts.identity();
     if (identity) {
+      // At every launch: a directory another part of Cairn created since must not stay open.
       await fenceDataDir(path.dirname(this.opts.root()), this.opts.root());
-      for (const writable of [dir, dirs.work, dirs.outputs]) await chown(writable, identity.uid, identity.gid);
+      await Promise.all([dir, dirs.work, dirs.outputs].map((writable) => chown(writable, identity.uid, identity.gid)));
       await chmod(dir, 0o700);
     }
     const first = spec.inputs[0];
