@@ -10,7 +10,7 @@ import { fixed, percentile, timed, type Benchmark, type Row } from "./harness";
 
 const GiB = 1024 ** 3;
 const FILES = 4;
-const LAUNCHES = 5;
+const LAUNCHES = 7;
 const RATIO_TARGET = 0.05;
 
 function checkpointBytes(): number {
@@ -28,6 +28,15 @@ async function writeRandomFile(file: string, bytes: number): Promise<void> {
       await handle.write(chunk);
       written += chunk.length;
     }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, "r+");
+  try {
     await handle.sync();
   } finally {
     await handle.close();
@@ -112,14 +121,19 @@ export const jobsBenchmark: Benchmark = {
 
     const launches: number[] = [];
     const copies: number[] = [];
+    const flushed: number[] = [];
     for (let i = 0; i < LAUNCHES; i += 1) {
       launches.push(await launchToFirstLine(api, `bench-${i}`, checkpointId));
       const target = path.join(ctx.workDir, `copy-${i}`);
-      copies.push((await timed(() => cpR(source, target))).ms);
+      const copy = (await timed(() => cpR(source, target))).ms;
+      const flush = (await timed(() => Promise.all(names.map((name) => fsyncFile(path.join(target, name)))))).ms;
+      copies.push(copy);
+      flushed.push(copy + flush);
       await rm(target, { recursive: true, force: true });
     }
     const launch = percentile(launches, 50);
     const copy = percentile(copies, 50);
+    const copyFlushed = percentile(flushed, 50);
     const ratio = launch / copy;
     const rows: Row[] = [
       {
@@ -131,12 +145,20 @@ export const jobsBenchmark: Benchmark = {
         target: `≤ ${RATIO_TARGET}×`,
         pass: ratio <= RATIO_TARGET,
       },
+      {
+        benchmark: "jobs",
+        metric: "the same launch against cp -r + fsync of the copies (reported, not judged)",
+        value: `${fixed(launch, 0)} ms`,
+        baseline: `cp -r + fsync ${fixed(copyFlushed, 0)} ms`,
+        ratio: launch / copyFlushed,
+      },
     ];
     return {
       rows,
       notes: [
         `launch samples ${launches.map((ms) => fixed(ms, 0)).join(", ")} ms; cp -r samples ${copies.map((ms) => fixed(ms, 0)).join(", ")} ms`,
         "the job prints the clock as its first line, so the figure is POST → process running with its inputs linked; log batching is excluded",
+        "cp -r reads a warm page cache (the files were just written and uploaded) and does not wait for the disk; the fsync row is the like-for-like copy",
       ],
     };
   },
