@@ -4,8 +4,7 @@ import path from "node:path";
 import { config } from "@/lib/config";
 import { decryptSecret } from "@/lib/connections/crypto";
 import { getDb } from "@/lib/db/client";
-import { listFiles } from "@/lib/db/queries/files";
-import { attachmentsOf, claimQueuedJob, findJobById, heartbeat, releaseAttachments, updateJob } from "@/lib/db/queries/jobs";
+import { attachmentsOf, claimQueuedJob, filesOfCheckpoints, findJobById, heartbeat, releaseAttachments, updateJob } from "@/lib/db/queries/jobs";
 import type { Job } from "@/lib/db/schema";
 import { getBlobStore } from "@/lib/storage";
 import { OutputCapture } from "./capture";
@@ -128,8 +127,8 @@ export class JobScheduler {
     this.ensureTicker();
     try {
       const attachments = await attachmentsOf(db, { jobIds: [job.id] });
-      const inputs = [];
-      for (const a of attachments) inputs.push({ name: a.mountName, files: await listFiles(db, { checkpointId: a.checkpointId }) });
+      const files = await filesOfCheckpoints(db, { checkpointIds: attachments.map((a) => a.checkpointId) });
+      const inputs = attachments.map((a) => ({ name: a.mountName, files: files.filter((f) => f.checkpointId === a.checkpointId) }));
       const env = decryptSecret(job.envCiphertext, envContext(job.orgId, job.id));
       const started = Date.now();
       const handle = await this.runner.start(
@@ -137,8 +136,7 @@ export class JobScheduler {
         { line: (stream, message) => logs.line(stream, message), exited: (exit) => void this.settle(job.id, exit) },
       );
       if (!this.running.has(job.id)) return; // it could not start, and is settled already
-      const files = inputs.reduce((n, i) => n + i.files.length, 0);
-      logs.line("system", `Started with ${inputs.length} checkpoints attached (${files} files linked in ${Date.now() - started} ms).`);
+      logs.line("system", `Started with ${inputs.length} checkpoints attached (${files.length} files linked in ${Date.now() - started} ms).`);
       await updateJob(db, { id: job.id, onlyIf: ["running"] }, { pid: handle.pid });
       if (job.captureOutputs && handle.outputDir) {
         entry.capture = new OutputCapture(getDb, job, handle.outputDir, config().captureQuietSeconds * 1000, {

@@ -18,7 +18,7 @@ import {
   type JobCursor,
 } from "@/lib/db/queries/jobs";
 import type { Checkpoint, Job } from "@/lib/db/schema";
-import { presentJobs, presentOneJob } from "./present";
+import { presentJob, presentJobs, presentOneJob } from "./present";
 import { envContext, jobScheduler } from "./scheduler";
 
 type OrgScope = { orgId: string };
@@ -57,6 +57,7 @@ async function attachable(db: Db, orgId: string, ref: { ref: string; public?: bo
 export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
   if (await findJob(db, { orgId: caller.orgId, name: body.name })) throw nameTaken(body.name);
   let job: Job;
+  let attached: { row: Checkpoint; public: boolean }[] = [];
   try {
     job = await db.transaction(async (tx) => {
       const chosen: { row: Checkpoint; public: boolean }[] = [];
@@ -82,6 +83,7 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
         runnerInstance: jobScheduler().instance,
         message: "Waiting for a free runner slot.",
       });
+      attached = chosen;
       await insertAttachments(
         tx,
         chosen.map((c, position) => ({ jobId: id, checkpointId: c.row.id, position, mountName: c.row.name, public: c.public })),
@@ -94,7 +96,20 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
     throw error;
   }
   void jobScheduler().kick();
-  return presentOneJob(db, job);
+  // Presented from what was just written: the launch, not this answer, gets the database next.
+  return presentJob(job, attachedAtCreation(job, attached), []);
+}
+
+function attachedAtCreation(job: Job, chosen: { row: Checkpoint; public: boolean }[]) {
+  return chosen.map((c, position) => ({
+    jobId: job.id,
+    checkpointId: c.row.id,
+    mountName: c.row.name,
+    public: c.public,
+    position,
+    releasedAt: null,
+    ownerOrgId: c.row.orgId,
+  }));
 }
 
 function decodeCursor(cursor: string): JobCursor | null {

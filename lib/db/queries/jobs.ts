@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, ilike, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import {
+  checkpointFiles,
   checkpoints,
   jobCaptures,
   jobCheckpoints,
@@ -69,30 +70,34 @@ export async function updateJob(db: Db, { id, onlyIf }: { id: string; onlyIf?: J
   return row ?? null;
 }
 
-/** Takes the oldest queued job for this server when fewer than `maxRunning` jobs run here. */
+/**
+ * Takes the oldest queued job for this server when fewer than `maxRunning` jobs run here — one
+ * statement, so a launch waits on one round trip. Callers claim one at a time per server.
+ */
 export async function claimQueuedJob(db: Db, { instance, maxRunning }: { instance: string; maxRunning: number }) {
-  return db.transaction(async (tx) => {
-    const [{ running }] = await tx
-      .select({ running: sql<number>`count(*)::int` })
-      .from(jobs)
-      .where(and(eq(jobs.status, "running"), eq(jobs.runnerInstance, instance)));
-    if (running >= maxRunning) return null;
-    const [next] = await tx
-      .select({ id: jobs.id })
-      .from(jobs)
-      .where(eq(jobs.status, "queued"))
-      .orderBy(asc(jobs.createdAt), asc(jobs.id))
-      .limit(1)
-      .for("update", { skipLocked: true });
-    if (!next) return null;
-    const now = new Date();
-    const [row] = await tx
-      .update(jobs)
-      .set({ status: "running", runnerInstance: instance, startedAt: now, heartbeatAt: now, message: null })
-      .where(and(eq(jobs.id, next.id), eq(jobs.status, "queued")))
-      .returning();
-    return row ?? null;
-  });
+  const now = new Date();
+  const [row] = await db
+    .update(jobs)
+    .set({ status: "running", runnerInstance: instance, startedAt: now, heartbeatAt: now, message: null })
+    .where(
+      and(
+        sql`${jobs.id} = (select ${jobs.id} from ${jobs} where ${jobs.status} = 'queued' order by ${jobs.createdAt}, ${jobs.id} limit 1 for update skip locked)`,
+        sql`(select count(*) from ${jobs} where ${jobs.status} = 'running' and ${jobs.runnerInstance} = ${instance}) < ${maxRunning}`,
+        eq(jobs.status, "queued"),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/** The manifests of the checkpoints a job attaches, in one query. */
+export async function filesOfCheckpoints(db: Db, { checkpointIds }: { checkpointIds: string[] }) {
+  if (checkpointIds.length === 0) return [];
+  return db
+    .select({ checkpointId: checkpointFiles.checkpointId, path: checkpointFiles.path, size: checkpointFiles.size, sha256: checkpointFiles.sha256 })
+    .from(checkpointFiles)
+    .where(inArray(checkpointFiles.checkpointId, checkpointIds))
+    .orderBy(asc(checkpointFiles.checkpointId), asc(checkpointFiles.path));
 }
 
 /** Queued and running jobs with the server process that owns them, for restart recovery. */
