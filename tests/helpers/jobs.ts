@@ -19,8 +19,8 @@ export function jobSandbox(dataDir: string) {
   chmodSync(dataDir, 0o755);
   const dir = mkdtempSync(path.join(os.tmpdir(), "cairn-job-"));
   chmodSync(dir, 0o777);
-  const script = path.join(dir, "job-script.cjs");
-  copyFileSync(path.join(import.meta.dirname, "../fixtures/job-script.cjs"), script);
+  const script = path.join(dir, "job-script.mjs");
+  copyFileSync(path.join(import.meta.dirname, "../fixtures/job-script.mjs"), script);
   chmodSync(script, 0o644);
   mkdirSync(path.join(dir, "release"), { mode: 0o777 });
   chmodSync(path.join(dir, "release"), 0o777);
