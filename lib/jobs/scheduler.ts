@@ -30,6 +30,7 @@ export class JobScheduler {
   readonly runner: JobRunner;
   private readonly running = new Map<string, Running>();
   private pumping: Promise<void> | null = null;
+  private wanted = false;
   private ticker: NodeJS.Timeout | null = null;
   private ticks = 0;
 
@@ -49,11 +50,20 @@ export class JobScheduler {
 
   /** Starts whatever queued jobs fit now. Cheap to call often. */
   kick(): Promise<void> {
-    this.pumping ??= this.pump()
-      .catch((error) => console.error("job scheduler could not start queued jobs", error))
-      .finally(() => {
+    this.wanted = true;
+    // A kick during a pass asks for another pass, so a job queued just after a claim found none still starts.
+    this.pumping ??= (async () => {
+      try {
+        while (this.wanted) {
+          this.wanted = false;
+          await this.pump();
+        }
+      } catch (error) {
+        console.error("job scheduler could not start queued jobs", error);
+      } finally {
         this.pumping = null;
-      });
+      }
+    })();
     return this.pumping;
   }
 
