@@ -42,6 +42,11 @@ export default defineConfig({
     timeout: 300_000,
     reuseExistingServer: false,
     stdout: "pipe",
-    env: { CAIRN_DATA_DIR: ".test-data/e2e", CAIRN_UPLOAD_EXPIRY_HOURS: "24", CAIRN_ALLOW_PRIVATE_SOURCES: "127.0.0.0/8" },
+    env: {
+      CAIRN_DATA_DIR: ".test-data/e2e",
+      CAIRN_UPLOAD_EXPIRY_HOURS: "24",
+      CAIRN_ALLOW_PRIVATE_SOURCES: "127.0.0.0/8",
+      CAIRN_CAPTURE_QUIET_SECONDS: "1",
+    },
   },
 });

@@ -12,8 +12,9 @@ import { listBenchmark } from "./list";
 import { ensureBuild, killAllServers, startServer } from "./server";
 import { uploadBenchmark } from "./upload";
 import { fetchBenchmark } from "./fetch";
+import { jobsBenchmark } from "./jobs";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark, jobsBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.

@@ -9,6 +9,8 @@ import { useCanWrite } from "@/lib/hooks/use-me";
 import { isInFlight } from "@/lib/query/checkpoints";
 import { CheckpointExportDialog } from "./checkpoint-export-dialog";
 import { CheckpointInspect } from "./checkpoint-inspect";
+import { CheckpointJobActions } from "./checkpoint-job-actions";
+import { CheckpointLineage } from "./checkpoint-lineage";
 import { CheckpointLog } from "./checkpoint-log";
 import { CheckpointProgress } from "./checkpoint-progress";
 import { DeleteCheckpointDialog } from "./delete-checkpoint-dialog";
@@ -19,6 +21,7 @@ import { RelativeTime } from "./relative-time";
 import { RenameCheckpointDialog } from "./rename-checkpoint-dialog";
 import { sourceTypeLabel } from "./source-types";
 import { StatusBadge } from "./status-badge";
+import { VisibilityToggle } from "./visibility-toggle";
 import { buttonClasses } from "./ui/button";
 import { EmptyState } from "./ui/empty-state";
 import { ErrorState } from "./ui/error-state";
@@ -106,7 +109,9 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
                   Continue uploading
                 </Link>
               )}
+              {status.status === "ready" && <CheckpointJobActions name={metadata.name} />}
               {complete && <CheckpointExportDialog checkpointRef={metadata.id} />}
+              <VisibilityToggle id={metadata.id} name={metadata.name} visibility={metadata.visibility} />
               <RenameCheckpointDialog key={metadata.name} id={metadata.id} name={metadata.name} />
               <DeleteCheckpointDialog id={metadata.id} name={metadata.name} />
             </>
@@ -145,6 +150,8 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
           <p className="mt-0.5">{status.message ?? "See the creation log for the reason."}</p>
         </div>
       )}
+
+      <CheckpointLineage checkpoint={checkpoint} />
 
       <section aria-labelledby="files-heading" className="space-y-2">
         <h2 id="files-heading" className="text-sm font-semibold text-zinc-900">

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { ApiClientError } from "@/lib/api/client";
@@ -68,7 +69,10 @@ export function DeleteCheckpointDialog({ id, name }: { id: string; name: string 
             <ul className="list-disc pl-5 text-sm text-zinc-700">
               {usedBy.map((job) => (
                 <li key={job.jobId}>
-                  {job.jobName} ({job.status})
+                  <Link href={`/jobs/${encodeURIComponent(job.jobId)}`} className="font-mono text-accent-700 hover:underline">
+                    {job.jobName}
+                  </Link>{" "}
+                  ({job.status})
                 </li>
               ))}
             </ul>

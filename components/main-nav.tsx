@@ -6,6 +6,8 @@ import { cn } from "./ui/cn";
 
 const links = [
   { href: "/checkpoints", label: "Checkpoints" },
+  { href: "/jobs", label: "Jobs" },
+  { href: "/catalog", label: "Catalog" },
   { href: "/connections", label: "Connections" },
   { href: "/tokens", label: "Tokens" },
   { href: "/members", label: "Members" },

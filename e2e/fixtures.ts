@@ -28,3 +28,26 @@ export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(3
 
 export const test = base;
 export { expect };
+
+/** Creates a `local` checkpoint over the API, uploads `files` with PUT and commits it: it is `ready` on return. */
+export async function seedReadyCheckpoint(
+  request: APIRequestContext,
+  token: string,
+  name: string,
+  files: Record<string, string | Buffer>,
+): Promise<{ id: string; name: string }> {
+  const headers = { authorization: `Bearer ${token}` };
+  const created = await request.post("/api/v1/checkpoints", { data: { name, sourceType: "local" }, headers });
+  expect(created.status(), await created.text()).toBe(201);
+  const { metadata } = (await created.json()) as { metadata: { id: string; name: string } };
+  for (const [path, body] of Object.entries(files)) {
+    const put = await request.put(`/api/v1/checkpoints/${metadata.id}/files/${path.split("/").map(encodeURIComponent).join("/")}`, {
+      data: typeof body === "string" ? Buffer.from(body) : body,
+      headers: { ...headers, "content-type": "application/octet-stream" },
+    });
+    expect(put.ok(), await put.text()).toBe(true);
+  }
+  const committed = await request.post(`/api/v1/checkpoints/${metadata.id}/commit`, { headers });
+  expect(committed.status(), await committed.text()).toBe(200);
+  return { id: metadata.id, name: metadata.name };
+}

@@ -36,6 +36,12 @@ export function config() {
     orgQuotaBytes: intFromEnv("CAIRN_ORG_QUOTA_BYTES", 50 * GB),
     uploadExpiryHours: intFromEnv("CAIRN_UPLOAD_EXPIRY_HOURS", 24),
     signupEnabled: process.env.CAIRN_SIGNUP !== "false",
+    maxRunningJobs: Math.max(1, intFromEnv("CAIRN_MAX_RUNNING_JOBS", 2)),
+    jobStopGraceSeconds: intFromEnv("CAIRN_JOB_STOP_GRACE_SECONDS", 10),
+    captureQuietSeconds: intFromEnv("CAIRN_CAPTURE_QUIET_SECONDS", 30),
+    // A server running as root runs jobs as this uid/gid (default nobody), so read-only inputs stay read-only.
+    jobUid: process.getuid?.() === 0 ? intFromEnv("CAIRN_JOB_UID", 65534) : null,
+    jobGid: process.getuid?.() === 0 ? intFromEnv("CAIRN_JOB_GID", 65534) : null,
   };
 }
 

@@ -32,7 +32,7 @@ export async function downloadFile(
   db: Db,
   { orgId, ref, filePath, request }: { orgId: string; ref: string; filePath: string; request: Request },
 ): Promise<Response> {
-  const checkpoint = await resolveCheckpoint(db, { orgId, ref });
+  const checkpoint = await resolveCheckpoint(db, { orgId, ref, allowPublic: true });
   const file = await findFile(db, { checkpointId: checkpoint.id, path: filePath });
   if (!file) throw notFound(`File '${filePath}' in checkpoint '${checkpoint.name}'`);
   const etag = `"${file.sha256}"`;

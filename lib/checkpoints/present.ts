@@ -8,7 +8,7 @@ export type UsedBy = { jobId: string; jobName: string; status: string }[];
 /** The checkpoint object of API.md — what the API returns and `inspect` shows. */
 export function presentCheckpoint(
   row: Checkpoint,
-  extra: { files?: CheckpointFileResponse[]; usedBy?: UsedBy } = {},
+  extra: { files?: CheckpointFileResponse[]; usedBy?: UsedBy; producedByName?: string | null } = {},
 ): CheckpointResponse {
   return {
     kind: "Checkpoint",
@@ -25,6 +25,7 @@ export function presentCheckpoint(
       storageProvider: row.connection,
       sourceOptions: row.sourceOptions,
       fromLocalFiles: row.sourceType === "local" && extra.files ? extra.files.map((f) => f.path) : [],
+      producedBy: row.producedByJobId ? { jobId: row.producedByJobId, jobName: extra.producedByName ?? null } : null,
     },
     status: {
       status: row.status,
@@ -39,6 +40,7 @@ export function presentCheckpoint(
       fileCount: row.fileCount,
       ...(extra.files ? { files: extra.files } : {}),
       usedBy: extra.usedBy ?? [],
+      step: row.step,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
       readyAt: row.readyAt?.toISOString() ?? null,

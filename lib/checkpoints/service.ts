@@ -9,6 +9,7 @@ import {
   decodeCursor,
   encodeCursor,
   findCheckpoint,
+  findPublicCheckpoint,
   insertCheckpoint,
   insertLog,
   listCheckpoints,
@@ -17,6 +18,7 @@ import {
   updateCheckpoint,
 } from "@/lib/db/queries/checkpoints";
 import { deleteFileRows, listFiles } from "@/lib/db/queries/files";
+import { findJob, jobsUsingCheckpoint } from "@/lib/db/queries/jobs";
 import type { Checkpoint } from "@/lib/db/schema";
 import { presentCheckpoint } from "./present";
 import { enqueueIngest } from "@/lib/queue/tasks";
@@ -29,9 +31,16 @@ const nameTaken = (name: string) =>
     fields: { name: "already taken" },
   });
 
-/** A live checkpoint of the org by UUID or name; anything else — another org's too — is 404. */
-export async function resolveCheckpoint(db: Db, { orgId, ref }: OrgScope & { ref: string }): Promise<Checkpoint> {
-  const row = isUuid(ref) ? await findCheckpoint(db, { orgId, id: ref }) : await findCheckpoint(db, { orgId, name: ref });
+/**
+ * A live checkpoint of the org by UUID or name; anything else — another org's too — is 404.
+ * `allowPublic` (read routes only) also finds another org's public checkpoint, by id or unique name.
+ */
+export async function resolveCheckpoint(
+  db: Db,
+  { orgId, ref, allowPublic = false }: OrgScope & { ref: string; allowPublic?: boolean },
+): Promise<Checkpoint> {
+  const key = isUuid(ref) ? { id: ref } : { name: ref };
+  const row = (await findCheckpoint(db, { orgId, ...key })) ?? (allowPublic ? await findPublicCheckpoint(db, key) : null);
   if (!row) throw notFound(`Checkpoint '${ref}'`);
   return row;
 }
@@ -72,9 +81,13 @@ export async function createCheckpoint(db: Db, caller: Caller, body: CreateCheck
 }
 
 export async function getCheckpointDetail(db: Db, scope: OrgScope & { ref: string }) {
-  const row = await resolveCheckpoint(db, scope);
-  const files = await listFiles(db, { checkpointId: row.id });
-  return presentCheckpoint(row, { files });
+  const row = await resolveCheckpoint(db, { ...scope, allowPublic: true });
+  const [files, usedBy, producer] = await Promise.all([
+    listFiles(db, { checkpointId: row.id }),
+    jobsUsingCheckpoint(db, { orgId: scope.orgId, checkpointId: row.id, scope: row.orgId === scope.orgId ? "lineage" : "own" }),
+    row.producedByJobId ? findJob(db, { orgId: row.orgId, id: row.producedByJobId }) : null,
+  ]);
+  return presentCheckpoint(row, { files, usedBy, producedByName: producer?.name ?? null });
 }
 
 export async function patchCheckpoint(db: Db, caller: Caller, ref: string, body: PatchCheckpointBody) {
@@ -108,6 +121,15 @@ export async function deleteCheckpoint(db: Db, { orgId, ref }: OrgScope & { ref:
     if (locked.status === "exporting") {
       throw new ApiError("conflict", `Checkpoint '${locked.name}' is being exported. Wait for the export to finish, then delete it.`, { status: locked.status });
     }
+    const usedBy = await jobsUsingCheckpoint(tx, { orgId, checkpointId: row.id, scope: "active" });
+    if (usedBy.length > 0) {
+      const names = usedBy.map((job) => `'${job.jobName}'`).join(", ");
+      throw new ApiError(
+        "conflict",
+        `Checkpoint '${row.name}' is attached to ${usedBy.length === 1 ? "a job that is" : "jobs that are"} queued or running (${names}). Stop ${usedBy.length === 1 ? "it" : "them"} or wait until ${usedBy.length === 1 ? "it ends" : "they end"}, then delete.`,
+        { usedBy },
+      );
+    }
     await deleteFileRows(tx, { checkpointId: row.id });
     await updateCheckpoint(tx, { orgId, id: row.id }, { deletedAt: new Date(), size: 0, fileCount: 0 });
   });
@@ -121,7 +143,7 @@ export async function checkpointLogs(db: Db, scope: OrgScope & { ref: string }) 
 }
 
 export async function checkpointFiles(db: Db, scope: OrgScope & { ref: string; prefix?: string }) {
-  const row = await resolveCheckpoint(db, scope);
+  const row = await resolveCheckpoint(db, { ...scope, allowPublic: true });
   const items = await listFiles(db, { checkpointId: row.id, prefix: scope.prefix });
   return { items, nextCursor: null, total: items.length };
 }

@@ -70,6 +70,8 @@ export const checkpointResponse = z.object({
     storageProvider: z.string().nullable(),
     sourceOptions: z.record(z.string(), z.string()),
     fromLocalFiles: z.array(z.string()),
+    /** Lineage of a managed checkpoint: the job whose output it was captured from. */
+    producedBy: z.object({ jobId: z.string(), jobName: z.string().nullable() }).nullable().optional(),
   }),
   status: z.object({
     status: z.enum(checkpointStatuses),
@@ -79,6 +81,8 @@ export const checkpointResponse = z.object({
     fileCount: z.number(),
     files: z.array(checkpointFile).optional(),
     usedBy: z.array(z.object({ jobId: z.string(), jobName: z.string(), status: z.string() })),
+    /** The training step read from a captured directory's name (`step-2000`, `checkpoint-500`). */
+    step: z.number().nullable().optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     readyAt: z.string().nullable(),

@@ -29,6 +29,17 @@ export async function findCheckpoint(db: Db, { orgId, id, name }: { orgId: strin
   return row ?? null;
 }
 
+/** A live public checkpoint of any org by id, or by a name only one public checkpoint has. */
+export async function findPublicCheckpoint(db: Db, { id, name }: { id?: string; name?: string }) {
+  const match = id ? eq(checkpoints.id, id) : eq(checkpoints.name, name ?? "");
+  const rows = await db
+    .select()
+    .from(checkpoints)
+    .where(and(eq(checkpoints.visibility, "public"), isNull(checkpoints.deletedAt), match))
+    .limit(2);
+  return rows.length === 1 ? (rows[0] ?? null) : null;
+}
+
 /** Locks the row for the rest of the transaction, so state changes are serialized. */
 export async function lockCheckpoint(db: Db, { orgId, id }: { orgId: string; id: string }) {
   const [row] = await db.select().from(checkpoints).where(and(live(orgId), eq(checkpoints.id, id))).for("update");
@@ -66,7 +77,9 @@ export type CheckpointFilter = {
 };
 
 function filterConditions(filter: CheckpointFilter): SQL[] {
-  const conditions: SQL[] = [eq(checkpoints.orgId, filter.orgId), isNull(checkpoints.deletedAt)];
+  // `visibility=public` is the public catalog: every organization's public checkpoints.
+  const scope = filter.visibility === "public" ? eq(checkpoints.visibility, "public") : eq(checkpoints.orgId, filter.orgId);
+  const conditions: SQL[] = [scope, isNull(checkpoints.deletedAt)];
   if (filter.q) conditions.push(ilike(checkpoints.name, `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
   if (filter.status) conditions.push(eq(checkpoints.status, filter.status));
   if (filter.sourceType) conditions.push(eq(checkpoints.sourceType, filter.sourceType));

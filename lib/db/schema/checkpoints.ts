@@ -45,6 +45,10 @@ export const checkpoints = pgTable(
     ingestToken: uuid("ingest_token"),
     ingestAttempts: integer("ingest_attempts").notNull().default(0),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    /** The job whose output this checkpoint was captured from (source type `job`). */
+    producedByJobId: uuid("produced_by_job_id"),
+    /** The training step read from the captured directory's name (`step-2000`, `checkpoint-500`). */
+    step: integer("step"),
   },
   (t) => [
     uniqueIndex("checkpoints_org_name_live_idx").on(t.orgId, t.name).where(sql`${t.deletedAt} is null`),

@@ -2,3 +2,4 @@ export * from "./accounts";
 export * from "./checkpoints";
 export * from "./connections";
 export * from "./exports";
+export * from "./jobs";

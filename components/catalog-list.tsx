@@ -1,0 +1,93 @@
+"use client";
+
+import { useMemo, useState } from "react";
+import { useCatalog } from "@/lib/hooks/use-catalog";
+import { useDebouncedValue } from "@/lib/hooks/use-debounced-value";
+import { useCanWrite, useMe } from "@/lib/hooks/use-me";
+import { CatalogTable, CatalogTableSkeleton, type OrgNames } from "./catalog-table";
+import { Pagination } from "./pagination";
+import { Button } from "./ui/button";
+import { EmptyState } from "./ui/empty-state";
+import { ErrorState } from "./ui/error-state";
+import { Input } from "./ui/input";
+
+const PAGE_SIZE = 25;
+
+/** The public catalog: ready public checkpoints of every organization, read-only. */
+export function CatalogList() {
+  const me = useMe();
+  const canWrite = useCanWrite();
+  const [text, setText] = useState("");
+  const q = useDebouncedValue(text.trim(), 300);
+  const [pages, setPages] = useState<{ q: string; cursors: (string | undefined)[] }>({ q, cursors: [undefined] });
+  const cursors = pages.q === q ? pages.cursors : [undefined];
+  const list = useCatalog({ q: q || undefined, sort: q ? "name" : "-createdAt", limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] });
+  const data = list.data;
+  const orgs: OrgNames = useMemo(
+    () => ({ currentOrgId: me.data?.org.id, names: new Map(me.data?.orgs.map((org) => [org.id, org.name])) }),
+    [me.data],
+  );
+
+  return (
+    <div className="space-y-5">
+      <div>
+        <h1 className="text-xl font-semibold tracking-tight text-zinc-900">Public catalog</h1>
+        <p className="mt-1 text-sm text-zinc-500">
+          Checkpoints that organizations on this Cairn have made public. Anyone can download them and attach them to jobs; only their owners can
+          change them.
+        </p>
+      </div>
+
+      <div role="search" className="relative w-full sm:w-72">
+        <label htmlFor="catalog-search" className="sr-only">
+          Search the catalog by name
+        </label>
+        <Input id="catalog-search" type="search" placeholder="Search by name…" value={text} onChange={(event) => setText(event.target.value)} />
+      </div>
+
+      {list.isPending ? (
+        <CatalogTableSkeleton />
+      ) : list.isError && !data ? (
+        <ErrorState title="Could not load the catalog" error={list.error} onRetry={() => void list.refetch()} />
+      ) : data && data.items.length === 0 && cursors.length === 1 ? (
+        q ? (
+          <EmptyState
+            title="Nothing in the catalog matches"
+            description={`No public checkpoint has '${q}' in its name.`}
+            action={
+              <Button variant="secondary" onClick={() => setText("")}>
+                Clear search
+              </Button>
+            }
+          />
+        ) : (
+          <EmptyState
+            title="The catalog is empty"
+            description="No organization has made a checkpoint public yet. Owners and admins can make one public from its page with “Make public”."
+          />
+        )
+      ) : data ? (
+        <>
+          {list.isError && <ErrorState title="Could not refresh the catalog" error={list.error} onRetry={() => void list.refetch()} />}
+          <p className="text-sm text-zinc-500 tabular-nums" aria-live="polite">
+            {data.total.toLocaleString()} public {data.total === 1 ? "checkpoint" : "checkpoints"}
+            {q ? " matching" : ""}
+          </p>
+          <div className={list.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
+            <CatalogTable items={data.items} orgs={orgs} canLaunch={canWrite} />
+          </div>
+          <div className="flex justify-end">
+            <Pagination
+              page={cursors.length}
+              hasPrevious={cursors.length > 1}
+              hasNext={Boolean(data.nextCursor)}
+              busy={list.isPlaceholderData}
+              onPrevious={() => setPages({ q, cursors: cursors.slice(0, -1) })}
+              onNext={() => data.nextCursor && setPages({ q, cursors: [...cursors, data.nextCursor] })}
+            />
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import type { JobStatus } from "@/lib/api/schemas/jobs";
+import { useJobList } from "@/lib/hooks/use-jobs";
+import { useCanWrite, useMe } from "@/lib/hooks/use-me";
+import { jobStatusOptions } from "./job-status-badge";
+import { JobTable, JobTableSkeleton } from "./job-table";
+import { Pagination } from "./pagination";
+import { Button, buttonClasses } from "./ui/button";
+import { EmptyState } from "./ui/empty-state";
+import { ErrorState } from "./ui/error-state";
+import { Select } from "./ui/input";
+
+const PAGE_SIZE = 25;
+
+export function JobsList() {
+  const canWrite = useCanWrite();
+  const me = useMe();
+  const [status, setStatus] = useState<JobStatus | "">("");
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const list = useJobList({ status: status || undefined, limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] });
+  const data = list.data;
+  const active = data?.items.filter((job) => job.status === "running" || job.status === "queued").length ?? 0;
+
+  const launch = canWrite && (
+    <Link href="/jobs/new" className={buttonClasses()}>
+      Launch job
+    </Link>
+  );
+
+  return (
+    <div className="space-y-5">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <h1 className="text-xl font-semibold tracking-tight text-zinc-900">Jobs</h1>
+          <p className="mt-1 flex items-center gap-2 text-sm text-zinc-500" aria-live="polite">
+            {data ? `${data.total.toLocaleString()} ${status ? "matching" : "in this organization"}` : "\u00a0"}
+            {active > 0 && <span className="text-accent-700">· {active} active, updating live</span>}
+          </p>
+        </div>
+        {launch}
+      </div>
+
+      <div className="flex items-center gap-2">
+        <label htmlFor="job-status-filter" className="sr-only">
+          Status
+        </label>
+        <Select
+          id="job-status-filter"
+          value={status}
+          onChange={(event) => {
+            setStatus(event.target.value as JobStatus | "");
+            setCursors([undefined]);
+          }}
+          className="w-auto"
+        >
+          <option value="">All statuses</option>
+          {jobStatusOptions.map((option) => (
+            <option key={option.status} value={option.status}>
+              {option.label}
+            </option>
+          ))}
+        </Select>
+      </div>
+
+      {list.isPending ? (
+        <JobTableSkeleton />
+      ) : list.isError && !data ? (
+        <ErrorState title="Could not load jobs" error={list.error} onRetry={() => void list.refetch()} />
+      ) : data && data.items.length === 0 && cursors.length === 1 ? (
+        status ? (
+          <EmptyState
+            title="No jobs with this status"
+            description="Nothing matches this filter."
+            action={
+              <Button variant="secondary" onClick={() => setStatus("")}>
+                Show all jobs
+              </Button>
+            }
+          />
+        ) : (
+          <EmptyState
+            title="No jobs yet"
+            description="Launch a job to train, fine-tune or run inference from your checkpoints. What it writes to its output directory becomes new checkpoints."
+            action={launch || <p className="text-sm text-zinc-500">Your role is read-only; ask a member to launch one.</p>}
+          />
+        )
+      ) : data ? (
+        <>
+          {list.isError && <ErrorState title="Could not refresh the list" error={list.error} onRetry={() => void list.refetch()} />}
+          <div className={list.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
+            <JobTable items={data.items} orgId={me.data?.org.id} />
+          </div>
+          <div className="flex justify-end">
+            <Pagination
+              page={cursors.length}
+              hasPrevious={cursors.length > 1}
+              hasNext={Boolean(data.nextCursor)}
+              busy={list.isPlaceholderData}
+              onPrevious={() => setCursors(cursors.slice(0, -1))}
+              onNext={() => data.nextCursor && setCursors([...cursors, data.nextCursor])}
+            />
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
+}

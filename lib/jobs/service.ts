@@ -1,0 +1,173 @@
+import { ApiError, notFound } from "@/lib/api/errors";
+import { isUuid } from "@/lib/api/schemas/common";
+import type { CreateJobInput, JobLogs, JobLogsQuery, ListJobsQuery } from "@/lib/api/schemas/jobs";
+import { isUniqueViolation } from "@/lib/auth/accounts";
+import type { Caller } from "@/lib/auth/caller";
+import { encryptSecret } from "@/lib/connections/crypto";
+import type { Db } from "@/lib/db/client";
+import {
+  findAttachableCheckpoint,
+  findJob,
+  insertAttachments,
+  insertJob,
+  insertJobLogs,
+  listJobLogs,
+  listJobs,
+  releaseAttachments,
+  updateJob,
+  type JobCursor,
+} from "@/lib/db/queries/jobs";
+import type { Checkpoint, Job } from "@/lib/db/schema";
+import { presentJob, presentJobs, presentOneJob } from "./present";
+import { envContext, jobScheduler } from "./scheduler";
+
+type OrgScope = { orgId: string };
+
+const nameTaken = (name: string) =>
+  new ApiError("conflict", `A job named '${name}' already exists in this organization. Pick another name.`, { fields: { name: "already taken" } });
+
+export async function resolveJob(db: Db, { orgId, ref }: OrgScope & { ref: string }): Promise<Job> {
+  const row = isUuid(ref) ? await findJob(db, { orgId, id: ref }) : await findJob(db, { orgId, name: ref });
+  if (!row) throw notFound(`Job '${ref}'`);
+  return row;
+}
+
+const unattachable = (index: number, message: string) =>
+  new ApiError("validation_failed", `Fix these fields and try again — checkpoints.${index}.ref: ${message}`, {
+    fields: { [`checkpoints.${index}.ref`]: message },
+  });
+
+/** Rule 13: a ready checkpoint of the org, or a ready public one of any org; anything else names the checkpoint. */
+async function attachable(db: Db, orgId: string, ref: { ref: string; public?: boolean }, index: number): Promise<Checkpoint> {
+  const byId = isUuid(ref.ref);
+  const rows = await findAttachableCheckpoint(db, { orgId, publicOnly: ref.public === true, ...(byId ? { id: ref.ref } : { name: ref.ref }) });
+  const where = ref.public ? "in the public catalog" : "in this organization";
+  const own = rows.find((r) => r.orgId === orgId);
+  if (rows.length > 1 && !own) {
+    throw unattachable(index, `Several public checkpoints are named '${ref.ref}'. Attach it by id instead.`);
+  }
+  const row = own ?? rows[0];
+  if (!row) throw unattachable(index, `Checkpoint '${ref.ref}' was not found ${where}. Pick a checkpoint from the list.`);
+  if (row.status !== "ready") {
+    throw unattachable(index, `Checkpoint '${row.name}' is '${row.status}'; only ready checkpoints can be attached. Wait until it is ready.`);
+  }
+  return row;
+}
+
+export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
+  if (await findJob(db, { orgId: caller.orgId, name: body.name })) throw nameTaken(body.name);
+  let job: Job;
+  let attached: { row: Checkpoint; public: boolean }[] = [];
+  try {
+    job = await db.transaction(async (tx) => {
+      const chosen: { row: Checkpoint; public: boolean }[] = [];
+      for (const [index, ref] of body.checkpoints.entries()) {
+        const row = await attachable(tx, caller.orgId, ref, index);
+        if (chosen.some((c) => c.row.id === row.id)) continue;
+        if (chosen.some((c) => c.row.name === row.name)) {
+          throw unattachable(index, `Two attached checkpoints are named '${row.name}' and would share one directory. Attach only one of them.`);
+        }
+        chosen.push({ row, public: row.orgId !== caller.orgId || ref.public === true });
+      }
+      const id = crypto.randomUUID();
+      const inserted = await insertJob(tx, {
+        id,
+        orgId: caller.orgId,
+        name: body.name,
+        type: body.type,
+        command: body.command,
+        envCiphertext: encryptSecret(body.env, envContext(caller.orgId, id)),
+        envKeys: Object.keys(body.env).sort(),
+        captureOutputs: body.captureOutputs,
+        creatorUserId: caller.user.id,
+        runnerInstance: jobScheduler().instance,
+        message: "Waiting for a free runner slot.",
+      });
+      attached = chosen;
+      await insertAttachments(
+        tx,
+        chosen.map((c, position) => ({ jobId: id, checkpointId: c.row.id, position, mountName: c.row.name, public: c.public })),
+      );
+      await insertJobLogs(tx, [{ jobId: id, stream: "system", message: `Queued by ${caller.user.email}.`, at: new Date() }]);
+      return inserted;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken(body.name);
+    throw error;
+  }
+  void jobScheduler().kick();
+  // Presented from what was just written: the launch, not this answer, gets the database next.
+  return presentJob(job, attachedAtCreation(job, attached), []);
+}
+
+function attachedAtCreation(job: Job, chosen: { row: Checkpoint; public: boolean }[]) {
+  return chosen.map((c, position) => ({
+    jobId: job.id,
+    checkpointId: c.row.id,
+    mountName: c.row.name,
+    public: c.public,
+    position,
+    releasedAt: null,
+    ownerOrgId: c.row.orgId,
+  }));
+}
+
+function decodeCursor(cursor: string): JobCursor | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === "string") && isUuid(parsed[1])) return parsed as JobCursor;
+  } catch {}
+  return null;
+}
+
+export async function listOrgJobs(db: Db, { orgId }: OrgScope, query: ListJobsQuery) {
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  if (query.cursor && !cursor) throw new ApiError("invalid_request", "The cursor is not valid. Start again from the first page.");
+  const { rows, hasMore, total } = await listJobs(db, { orgId, ...query, cursor });
+  const last = rows.at(-1);
+  return {
+    items: await presentJobs(db, rows),
+    nextCursor: hasMore && last ? Buffer.from(JSON.stringify([last.createdAt.toISOString(), last.id])).toString("base64url") : null,
+    total,
+  };
+}
+
+export async function getJob(db: Db, scope: OrgScope & { ref: string }) {
+  return presentOneJob(db, await resolveJob(db, scope));
+}
+
+export async function jobLogs(db: Db, scope: OrgScope & { ref: string }, query: JobLogsQuery): Promise<JobLogs> {
+  const job = await resolveJob(db, scope);
+  const rows = await listJobLogs(db, { jobId: job.id, after: query.after, limit: query.limit });
+  return {
+    items: rows.map((r) => ({ ...r, at: r.at.toISOString() })),
+    nextAfter: rows.at(-1)?.id ?? query.after ?? 0,
+  };
+}
+
+/** Stop: a queued job ends at once; a running one gets SIGTERM, then SIGKILL after the grace period. */
+export async function stopJob(db: Db, caller: Caller, ref: string) {
+  const job = await resolveJob(db, { orgId: caller.orgId, ref });
+  if (job.status === "queued") {
+    const stopped = await updateJob(db, { id: job.id, onlyIf: ["queued"] }, {
+      status: "stopped",
+      message: `Stopped by ${caller.user.email} before it started.`,
+      stopRequestedAt: new Date(),
+      finishedAt: new Date(),
+    });
+    if (stopped) {
+      await releaseAttachments(db, { jobId: job.id });
+      return presentOneJob(db, stopped);
+    }
+    return stopJob(db, caller, ref);
+  }
+  if (job.status !== "running") {
+    throw new ApiError("conflict", `Job '${job.name}' has already ended (${job.status}); there is nothing to stop.`, { status: job.status });
+  }
+  const asked = await updateJob(db, { id: job.id, onlyIf: ["running"] }, {
+    stopRequestedAt: job.stopRequestedAt ?? new Date(),
+    message: `Stopping at the request of ${caller.user.email}.`,
+  });
+  jobScheduler().stop(job.id);
+  return presentOneJob(db, asked ?? job);
+}

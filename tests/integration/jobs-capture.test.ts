@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as checkpoint from "@/app/api/v1/checkpoints/[ref]/route";
+import * as checkpointFile from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
+import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
+import type { JobResponse } from "@/lib/api/schemas/jobs";
+import { captureName, stepFromName } from "@/lib/jobs/capture-store";
+import { jobScheduler } from "@/lib/jobs/scheduler";
+import { call, json, useTempDataDir } from "../helpers/api";
+import { signUpWithToken, type TestUser } from "../helpers/accounts";
+import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import { eventually, finished, getJob, jobSandbox, launch, logText, readyCheckpoint } from "../helpers/jobs";
+
+const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+describe("capture naming", () => {
+  it("reads steps and squeezes names into the naming rule", () => {
+    expect(stepFromName("step-2000")).toBe(2000);
+    expect(stepFromName("checkpoint-500")).toBe(500);
+    expect(stepFromName("global_step300")).toBe(300);
+    expect(stepFromName("1200")).toBe(1200);
+    expect(stepFromName("best")).toBeNull();
+    expect(captureName("run", "Checkpoint 500")).toBe("run-checkpoint-500");
+    expect(captureName("a".repeat(60), "step-100", "-2")).toMatch(/^a{60}-2$/);
+    expect(captureName("run", "__")).toBe("run");
+  });
+});
+
+describe.each(testDatabases)("managed checkpoints captured from job output on %s", (kind) => {
+  let database: TestDatabase;
+  let data: ReturnType<typeof useTempDataDir>;
+  let sandbox: ReturnType<typeof jobSandbox>;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    process.env.CAIRN_CAPTURE_QUIET_SECONDS = "1";
+    process.env.CAIRN_MAX_RUNNING_JOBS = "2";
+    data = useTempDataDir();
+    sandbox = jobSandbox(data.dir);
+    database = await openTestDatabase(kind);
+    user = await signUpWithToken("capture");
+    await readyCheckpoint(user, "seed", { "w.bin": "weights" });
+    // Taken before the job runs, so the capture of step-100 must pick the next free name.
+    await readyCheckpoint(user, "train-step-100", { "x": "x" });
+  });
+  afterAll(async () => {
+    await jobScheduler().idle();
+    await database.close();
+    data.cleanup();
+  });
+
+  const node = (mode: string) => [process.execPath, sandbox.script, mode];
+  const getCheckpoint = async (ref: string) =>
+    json<CheckpointResponse>(await call(checkpoint.GET, "/x", { token: user.token, params: { ref } }));
+  const fileSha = async (ref: string, path: string) => {
+    const response = await call(checkpointFile.GET, "/x", { token: user.token, params: { ref, path: path.split("/") } });
+    expect(response.status).toBe(200);
+    return sha(Buffer.from(await response.arrayBuffer()));
+  };
+
+  it("turns each sub-directory and flat file into a checkpoint while the job still runs", async () => {
+    const release1 = sandbox.release("capture-1");
+    const release2 = sandbox.release("capture-2");
+    const created = await launch(user, {
+      name: "train",
+      type: "training",
+      command: node("produce"),
+      checkpoints: [{ ref: "seed" }],
+      env: { RELEASE_1: release1, RELEASE_2: release2 },
+    });
+    expect(created.status).toBe(201);
+    const job = await json<JobResponse>(created);
+
+    const first = await eventually(() => logText(user, job.id).then((t) => `step-100 to be captured; logs:\n${t}`), async () => {
+      const current = await getJob(user, job.id);
+      return current.captures.find((c) => c.path === "step-100" && c.status === "ready") ? current : null;
+    });
+    expect(first.status).toBe("running");
+    const step100 = first.captures.find((c) => c.path === "step-100");
+    expect(step100).toMatchObject({ name: "train-step-100-2", step: 100, status: "ready", message: null });
+    expect(first.outputs).toEqual([step100?.checkpointId]);
+
+    const captured = await getCheckpoint("train-step-100-2");
+    expect(captured.spec).toMatchObject({ sourceType: "job", sourceUri: `job://${job.id}/step-100`, producedBy: { jobId: job.id, jobName: "train" } });
+    expect(captured.status).toMatchObject({ status: "ready", step: 100, fileCount: 2 });
+    expect(captured.status.files?.map((f) => f.path)).toEqual(["config.json", "model.bin"]);
+    expect(await fileSha("train-step-100-2", "config.json")).toBe(sha(Buffer.from(JSON.stringify({ step: 100 }))));
+    // Still running: the capture is attachable right away, and the job itself is still using its seed.
+    const seed = await getCheckpoint("seed");
+    expect(seed.status.usedBy).toEqual([{ jobId: job.id, jobName: "train", status: "running" }]);
+
+    writeFileSync(release1, "go");
+    const second = await eventually("step-200 and metrics.json to be captured", async () => {
+      const current = await getJob(user, job.id);
+      const ready = current.captures.filter((c) => c.status === "ready").map((c) => c.path);
+      return ready.includes("step-200") && ready.includes("metrics.json") ? current : null;
+    });
+    expect(second.status).toBe("running");
+    expect(second.captures.map((c) => [c.path, c.name, c.step])).toEqual([
+      ["step-100", "train-step-100-2", 100],
+      ["step-200", "train-step-200", 200],
+      ["metrics.json", "train-metrics.json", null],
+    ]);
+    const flat = await getCheckpoint("train-metrics.json");
+    expect(flat.spec.sourceUri).toBe(`job://${job.id}/metrics.json`);
+    expect(flat.status.files?.map((f) => f.path)).toEqual(["metrics.json"]);
+
+    writeFileSync(release2, "go");
+    const done = await finished(user, job.id);
+    expect(done.status).toBe("succeeded");
+    expect(done.outputs).toHaveLength(3);
+    expect(await logText(user, job.id)).toContain("system: Captured 'step-200' as checkpoint 'train-step-200'.");
+    const resumed = await launch(user, { name: "resume", type: "training", command: ["true"], checkpoints: [{ ref: "train-step-200" }] });
+    expect(resumed.status).toBe(201);
+    await finished(user, "resume");
+    const lineage = await getCheckpoint("train-step-200");
+    expect(lineage.status.usedBy).toEqual([{ jobId: (await json<JobResponse>(resumed)).id, jobName: "resume", status: "succeeded" }]);
+  });
+
+  it("captures a model written at the root as one checkpoint <job>-final when the job ends", async () => {
+    const job = await json<JobResponse>(await launch(user, { name: "ft", type: "fine-tuning", command: node("final-model") }));
+    const done = await finished(user, job.id);
+    expect(done.status).toBe("succeeded");
+    expect(done.captures.map((c) => [c.path, c.name, c.status])).toEqual([[".", "ft-final", "ready"]]);
+    const model = await getCheckpoint("ft-final");
+    expect(model.status.files?.map((f) => f.path)).toEqual(["config.json", "model.safetensors", "tokenizer.json"]);
+    expect(model.spec.sourceUri).toBe(`job://${job.id}/`);
+  });
+
+  it("records a capture that fails, with its reason, on the job", async () => {
+    process.env.CAIRN_ORG_QUOTA_BYTES = "1000";
+    try {
+      const job = await json<JobResponse>(await launch(user, { name: "over-quota", type: "fine-tuning", command: node("final-model") }));
+      const done = await finished(user, job.id);
+      expect(done.status).toBe("succeeded");
+      expect(done.outputs).toEqual([]);
+      const [capture] = done.captures;
+      expect(capture).toMatchObject({ path: ".", name: "over-quota-final", status: "failed" });
+      expect(capture?.message).toContain("storage quota");
+      expect(await logText(user, job.id)).toContain("system: Capturing . failed: This upload would exceed your organization's storage quota");
+      expect((await getCheckpoint("over-quota-final")).status.status).toBe("failed");
+    } finally {
+      delete process.env.CAIRN_ORG_QUOTA_BYTES;
+    }
+  });
+
+  it("captures nothing when captureOutputs is off", async () => {
+    const job = await json<JobResponse>(await launch(user, { name: "no-capture", type: "inference", command: node("final-model"), captureOutputs: false }));
+    const done = await finished(user, job.id);
+    expect(done).toMatchObject({ status: "succeeded", captureOutputs: false, captures: [], outputs: [] });
+    expect((await call(checkpoint.GET, "/x", { token: user.token, params: { ref: "no-capture-final" } })).status).toBe(404);
+  });
+});

@@ -1,0 +1,342 @@
+import { createHash, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as checkpoints from "@/app/api/v1/checkpoints/route";
+import * as checkpoint from "@/app/api/v1/checkpoints/[ref]/route";
+import * as checkpointFiles from "@/app/api/v1/checkpoints/[ref]/files/route";
+import * as checkpointFile from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
+import * as jobsRoute from "@/app/api/v1/jobs/route";
+import * as jobRoute from "@/app/api/v1/jobs/[ref]/route";
+import * as logsRoute from "@/app/api/v1/jobs/[ref]/logs/route";
+import * as stopRoute from "@/app/api/v1/jobs/[ref]/stop/route";
+import * as members from "@/app/api/v1/orgs/current/members/route";
+import type { JobResponse } from "@/lib/api/schemas/jobs";
+import { findJobById, insertAttachments, insertJob } from "@/lib/db/queries/jobs";
+import { ownerIsDead, RESTART_REASON, recoverJobs } from "@/lib/jobs/recovery";
+import { jobScheduler } from "@/lib/jobs/scheduler";
+import { call, json, useTempDataDir } from "../helpers/api";
+import { signUpWithToken, type TestUser } from "../helpers/accounts";
+import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import { eventually, finished, getJob, jobLogs, jobSandbox, launch, logText, readyCheckpoint } from "../helpers/jobs";
+
+type Envelope = { error: { code: string; message: string; details?: Record<string, unknown> & { fields?: Record<string, string> } } };
+const sha = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+
+describe.each(testDatabases)("jobs on %s", (kind) => {
+  let database: TestDatabase;
+  let data: ReturnType<typeof useTempDataDir>;
+  let sandbox: ReturnType<typeof jobSandbox>;
+  let alice: TestUser;
+  let bob: TestUser;
+  let viewer: TestUser;
+  let member: TestUser;
+  const weights = randomBytes(300_000);
+  const tokenizer = Buffer.from('{"vocab": 32000}');
+  const bobWeights = randomBytes(50_000);
+
+  beforeAll(async () => {
+    process.env.CAIRN_JOB_STOP_GRACE_SECONDS = "1";
+    process.env.CAIRN_CAPTURE_QUIET_SECONDS = "1";
+    process.env.CAIRN_MAX_RUNNING_JOBS = "2";
+    data = useTempDataDir();
+    sandbox = jobSandbox(data.dir);
+    database = await openTestDatabase(kind);
+    alice = await signUpWithToken("alice");
+    bob = await signUpWithToken("bob");
+    viewer = await signUpWithToken("viewer");
+    member = await signUpWithToken("member");
+    await call(members.POST, "/x", { method: "POST", token: alice.token, body: { email: viewer.email, role: "viewer" } });
+    await call(members.POST, "/x", { method: "POST", token: bob.token, body: { email: member.email, role: "member" } });
+    await readyCheckpoint(alice, "base", { "model.bin": weights, "tok/tokenizer.json": tokenizer });
+    await readyCheckpoint(bob, "bob-public", { "w.bin": bobWeights });
+    await readyCheckpoint(bob, "bob-private", { "w.bin": "private" });
+  });
+  afterAll(async () => {
+    await jobScheduler().idle();
+    await database.close();
+    data.cleanup();
+  });
+
+  const node = (mode: string) => [process.execPath, sandbox.script, mode];
+
+  it("runs the command with read-only, hash-identical checkpoints at the documented paths", async () => {
+    const created = await launch(alice, {
+      name: "verify-1",
+      type: "training",
+      command: node("verify"),
+      checkpoints: [{ ref: "base" }],
+      env: { EXPECTED_SHA256: JSON.stringify({ "base/model.bin": sha(weights), "base/tok/tokenizer.json": sha(tokenizer) }), MY_SECRET: "s3cr3t" },
+    });
+    expect(created.status).toBe(201);
+    const job = await json<JobResponse>(created);
+    expect(job).toMatchObject({ name: "verify-1", type: "training", command: node("verify"), exitCode: null, outputs: [] });
+    expect(["queued", "running"]).toContain(job.status);
+    expect(job.checkpoints).toEqual([expect.objectContaining({ name: "base", mountPath: "$FLEXAI_INPUT_CHECKPOINT_DIR/base", public: false })]);
+    expect(job.envKeys).toEqual(["EXPECTED_SHA256", "MY_SECRET"]);
+    expect(JSON.stringify(job)).not.toContain("s3cr3t");
+
+    const done = await finished(alice, job.id);
+    const text = await logText(alice, job.id);
+    expect(text).toContain("stdout: match base/model.bin");
+    expect(text).toContain("stdout: match base/tok/tokenizer.json");
+    expect(text).not.toContain("MISMATCH");
+    expect(text).toMatch(/stdout: first=\/.*\/inputs\/base\n/);
+    expect(text).toContain("stdout: entries=base");
+    expect(text).toContain("stdout: output-empty=true");
+    expect(text).toMatch(/stdout: read-only new-file (EACCES|EROFS|EPERM)/);
+    expect(text).toMatch(/stdout: read-only append (EACCES|EROFS|EPERM)/);
+    expect(text).toContain("stderr: secret=s3cr3t");
+    if (process.getuid?.() === 0) {
+      // Run as nobody: the job reaches its inputs, but cannot list the data directory or the blob store.
+      for (const label of ["data-dir", "blobs", "jobs"]) expect(text).toContain(`stdout: private ${label} EACCES`);
+    }
+    expect(done).toMatchObject({ status: "succeeded", exitCode: 0 });
+    expect(done.startedAt).not.toBeNull();
+    expect(done.finishedAt).not.toBeNull();
+  });
+
+  it("records a failing command's exit code and a missing program's reason", async () => {
+    const failing = await json<JobResponse>(await launch(alice, { name: "fails", type: "inference", command: node("fail"), checkpoints: [] }));
+    expect(await finished(alice, failing.id)).toMatchObject({ status: "failed", exitCode: 7, message: "The command exited with code 7." });
+    expect(await logText(alice, failing.id)).toContain("stderr: something broke");
+    const missing = await json<JobResponse>(await launch(alice, { name: "no-such", type: "inference", command: ["cairn-no-such-program"] }));
+    const ended = await finished(alice, missing.id);
+    expect(ended.status).toBe("failed");
+    expect(ended.message).toContain("'cairn-no-such-program' was not found");
+  });
+
+  it("pages logs with ?after= for incremental polling", async () => {
+    const job = await json<JobResponse>(await launch(alice, { name: "chatty", type: "training", command: node("chatty") }));
+    await finished(alice, job.id);
+    const first = await jobLogs(alice, job.id);
+    const lines = first.items.filter((l) => l.stream === "stdout").map((l) => l.message);
+    expect(lines).toHaveLength(2000);
+    expect(lines[0]).toBe("line 0");
+    expect(lines[1999]).toBe("line 1999");
+    const middle = first.items[1000];
+    if (!middle) throw new Error("no line 1000");
+    const rest = await jobLogs(alice, job.id, middle.id);
+    expect(rest.items[0]?.id).toBeGreaterThan(middle.id);
+    expect(rest.items).toHaveLength(first.items.length - 1001);
+    expect(rest.nextAfter).toBe(first.items.at(-1)?.id);
+    expect((await jobLogs(alice, job.id, rest.nextAfter)).items).toEqual([]);
+  });
+
+  it("refuses bad input with the error envelope naming the field", async () => {
+    const shellLine = await launch(alice, { name: "shell", type: "training", command: ["python train.py --epochs 3"] });
+    expect(shellLine.status).toBe(422);
+    expect((await json<Envelope>(shellLine)).error.details?.fields?.command).toContain('["sh", "-c", "…"]');
+    const badType = await launch(alice, { name: "typ", type: "pretraining", command: ["true"] });
+    expect((await json<Envelope>(badType)).error.details?.fields?.type).toBe("type must be one of training, fine-tuning, inference");
+    const reserved = await launch(alice, { name: "env", type: "training", command: ["true"], env: { FLEXAI_OUTPUT_CHECKPOINT_DIR: "/etc" } });
+    expect(reserved.status).toBe(422);
+    expect((await json<Envelope>(reserved)).error.details?.fields?.["env.FLEXAI_OUTPUT_CHECKPOINT_DIR"]).toContain("set by Cairn");
+    const taken = await launch(alice, { name: "verify-1", type: "training", command: ["true"] });
+    expect(taken.status).toBe(409);
+    expect((await json<Envelope>(taken)).error.code).toBe("conflict");
+  });
+
+  it("attaches only ready checkpoints of the org or public ones (422 naming the checkpoint)", async () => {
+    const uploading = await call(checkpoints.POST, "/x", { method: "POST", token: alice.token, body: { name: "half-done", sourceType: "local" } });
+    expect(uploading.status).toBe(201);
+    const notReady = await launch(alice, { name: "r1", type: "training", command: ["true"], checkpoints: [{ ref: "base" }, { ref: "half-done" }] });
+    expect(notReady.status).toBe(422);
+    const notReadyBody = await json<Envelope>(notReady);
+    expect(notReadyBody.error.code).toBe("validation_failed");
+    expect(notReadyBody.error.details?.fields?.["checkpoints.1.ref"]).toBe(
+      "Checkpoint 'half-done' is 'uploading'; only ready checkpoints can be attached. Wait until it is ready.",
+    );
+    const privateOther = await launch(alice, { name: "r2", type: "training", command: ["true"], checkpoints: [{ ref: "bob-private", public: true }] });
+    expect(privateOther.status).toBe(422);
+    expect((await json<Envelope>(privateOther)).error.details?.fields?.["checkpoints.0.ref"]).toBe(
+      "Checkpoint 'bob-private' was not found in the public catalog. Pick a checkpoint from the list.",
+    );
+    const bobPrivate = await json<{ items: { metadata: { id: string; name: string } }[] }>(await call(checkpoints.GET, "/x", { token: bob.token }));
+    const privateId = bobPrivate.items.find((c) => c.metadata.name === "bob-private")?.metadata.id ?? "";
+    const byId = await launch(alice, { name: "r3", type: "training", command: ["true"], checkpoints: [{ ref: privateId }] });
+    expect(byId.status).toBe(422);
+    expect((await json<Envelope>(byId)).error.message).toContain(`Checkpoint '${privateId}' was not found in this organization`);
+    const viewerLaunch = await launch(viewer, { name: "r4", type: "training", command: ["true"] }, { "x-cairn-org": alice.orgId });
+    expect(viewerLaunch.status).toBe(403);
+    expect((await json<Envelope>(viewerLaunch)).error.code).toBe("forbidden");
+  });
+
+  it("publishes through PATCH visibility (owners and admins only) and serves the public catalog read-only", async () => {
+    const denied = await call(checkpoint.PATCH, "/x", {
+      method: "PATCH",
+      token: member.token,
+      headers: { "x-cairn-org": bob.orgId },
+      params: { ref: "bob-public" },
+      body: { visibility: "public" },
+    });
+    expect(denied.status).toBe(403);
+    const published = await call(checkpoint.PATCH, "/x", { method: "PATCH", token: bob.token, params: { ref: "bob-public" }, body: { visibility: "public" } });
+    expect(published.status).toBe(200);
+    const publicId = (await json<{ metadata: { id: string } }>(published)).metadata.id;
+
+    const catalog = await json<{ items: { metadata: { name: string; ownerOrgID: string } }[] }>(
+      await call(checkpoints.GET, "/x", { token: alice.token, query: { visibility: "public" } }),
+    );
+    expect(catalog.items.map((c) => c.metadata.name)).toEqual(["bob-public"]);
+    expect(catalog.items[0]?.metadata.ownerOrgID).toBe(bob.orgId);
+    const own = await json<{ items: { metadata: { name: string } }[] }>(await call(checkpoints.GET, "/x", { token: alice.token }));
+    expect(own.items.map((c) => c.metadata.name)).not.toContain("bob-public");
+
+    expect((await call(checkpoint.GET, "/x", { token: alice.token, params: { ref: publicId } })).status).toBe(200);
+    const listed = await json<{ items: { path: string }[] }>(await call(checkpointFiles.GET, "/x", { token: alice.token, params: { ref: publicId } }));
+    expect(listed.items.map((f) => f.path)).toEqual(["w.bin"]);
+    const bytes = await call(checkpointFile.GET, "/x", { token: alice.token, params: { ref: publicId, path: ["w.bin"] } });
+    expect(bytes.status).toBe(200);
+    expect(sha(Buffer.from(await bytes.arrayBuffer()))).toBe(sha(bobWeights));
+    const rename = await call(checkpoint.PATCH, "/x", { method: "PATCH", token: alice.token, params: { ref: publicId }, body: { name: "mine-now" } });
+    expect(rename.status).toBe(404);
+    expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: alice.token, params: { ref: publicId } })).status).toBe(404);
+    expect((await call(checkpoint.GET, "/x", { token: alice.token, params: { ref: "bob-private" } })).status).toBe(404);
+  });
+
+  it("attaches a public checkpoint across orgs; its owner cannot delete it while the job runs", async () => {
+    const release = sandbox.release("public-job");
+    const created = await launch(alice, {
+      name: "uses-public",
+      type: "fine-tuning",
+      command: node("wait"),
+      checkpoints: [{ ref: "base" }, { ref: "bob-public", public: true }],
+      env: { RELEASE_1: release },
+    });
+    expect(created.status).toBe(201);
+    const job = await json<JobResponse>(created);
+    expect(job.checkpoints.map((c) => [c.name, c.public, c.ownerOrgID])).toEqual([
+      ["base", false, alice.orgId],
+      ["bob-public", true, bob.orgId],
+    ]);
+    await eventually("the job to run", async () => (await logText(alice, job.id)).includes("stdout: waiting"));
+
+    for (const [owner, ref] of [
+      [bob, "bob-public"],
+      [alice, "base"],
+    ] as const) {
+      const refused = await call(checkpoint.DELETE, "/x", { method: "DELETE", token: owner.token, params: { ref } });
+      expect(refused.status).toBe(409);
+      const body = await json<Envelope>(refused);
+      expect(body.error.code).toBe("conflict");
+      expect(body.error.message).toContain("'uses-public'");
+      expect(body.error.details?.usedBy).toEqual([{ jobId: job.id, jobName: "uses-public", status: "running" }]);
+    }
+    const detail = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: alice.token, params: { ref: "base" } }));
+    expect(detail.status.usedBy).toContainEqual({ jobId: job.id, jobName: "uses-public", status: "running" });
+    // The owner sees who holds the public checkpoint; a third organization would not.
+    const owned = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: bob.token, params: { ref: "bob-public" } }));
+    expect(owned.status.usedBy).toEqual([{ jobId: job.id, jobName: "uses-public", status: "running" }]);
+    const stranger = await signUpWithToken("stranger");
+    const seen = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: stranger.token, params: { ref: job.checkpoints[1]?.id ?? "" } }));
+    expect(seen.status.usedBy).toEqual([]);
+
+    writeFileSync(release, "go");
+    expect((await finished(alice, job.id)).status).toBe("succeeded");
+    expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: bob.token, params: { ref: "bob-public" } })).status).toBe(204);
+  });
+
+  it("stops a job that ignores SIGTERM with SIGKILL after the grace period", async () => {
+    const job = await json<JobResponse>(await launch(alice, { name: "stubborn", type: "training", command: node("ignore-term"), checkpoints: [{ ref: "base" }] }));
+    await eventually("the job to be ready", async () => (await logText(alice, job.id)).includes("stdout: ready"));
+    const pid = (await findJobById(database.db, { id: job.id }))?.pid;
+    expect(pid).toBeGreaterThan(0);
+    const asked = Date.now();
+    const stop = await call(stopRoute.POST, "/x", { method: "POST", token: alice.token, params: { ref: "stubborn" } });
+    expect(stop.status).toBe(200);
+    const ended = await finished(alice, job.id);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(900);
+    expect(ended).toMatchObject({ status: "stopped", message: "Stopped on request; the command was ended by SIGKILL." });
+    expect(await logText(alice, job.id)).toContain("stdout: got SIGTERM, ignoring it");
+    expect(() => process.kill(pid ?? 0, 0)).toThrow();
+    const again = await call(stopRoute.POST, "/x", { method: "POST", token: alice.token, params: { ref: job.id } });
+    expect(again.status).toBe(409);
+    expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: alice.token, params: { ref: "base" } })).status).not.toBe(409);
+  });
+
+  it("queues beyond CAIRN_MAX_RUNNING_JOBS and stops a queued job at once", async () => {
+    await readyCheckpoint(alice, "base2", { "a.bin": "a" });
+    const release = sandbox.release("queue");
+    const started: JobResponse[] = [];
+    for (const name of ["q1", "q2", "q3", "q4"]) {
+      started.push(await json<JobResponse>(await launch(alice, { name, type: "training", command: node("wait"), checkpoints: [{ ref: "base2" }], env: { RELEASE_1: release } })));
+    }
+    await eventually("two jobs to run", async () => {
+      const states = await Promise.all(started.map((j) => getJob(alice, j.id)));
+      return states.filter((j) => j.status === "running").length === 2 && states.filter((j) => j.status === "queued").length === 2;
+    });
+    const queued = (await Promise.all(started.map((j) => getJob(alice, j.id)))).filter((j) => j.status === "queued");
+    const last = queued.at(-1);
+    if (!last) throw new Error("nothing queued");
+    const stopped = await json<JobResponse>(await call(stopRoute.POST, "/x", { method: "POST", token: alice.token, params: { ref: last.id } }));
+    expect(stopped.status).toBe("stopped");
+    expect(stopped.startedAt).toBeNull();
+    writeFileSync(release, "go");
+    const ends = await Promise.all(started.map((j) => finished(alice, j.id)));
+    expect(ends.map((j) => j.status).sort()).toEqual(["stopped", "succeeded", "succeeded", "succeeded"]);
+    const listed = await json<{ items: JobResponse[]; total: number; nextCursor: string | null }>(
+      await call(jobsRoute.GET, "/x", { token: alice.token, query: { limit: "2", q: "q" } }),
+    );
+    expect(listed.total).toBe(4);
+    expect(listed.items.map((j) => j.name)).toEqual(["q4", "q3"]);
+    const next = await json<{ items: JobResponse[] }>(
+      await call(jobsRoute.GET, "/x", { token: alice.token, query: { limit: "2", q: "q", cursor: listed.nextCursor ?? "" } }),
+    );
+    expect(next.items.map((j) => j.name)).toEqual(["q2", "q1"]);
+  });
+
+  it("fails jobs a dead server left running and releases their checkpoints", async () => {
+    const id = await readyCheckpoint(alice, "orphaned-input", { "x.bin": "x" });
+    const job = await insertJob(database.db, {
+      orgId: alice.orgId,
+      name: "orphan",
+      type: "training",
+      status: "running",
+      command: ["sleep", "1000"],
+      envCiphertext: "v1:",
+      runnerInstance: `${os.hostname()}:999999:deadbeef`,
+      pid: 999_999,
+      startedAt: new Date(),
+    });
+    await insertAttachments(database.db, [{ jobId: job.id, checkpointId: id, position: 0, mountName: "orphaned-input" }]);
+    const guarded = await call(checkpoint.DELETE, "/x", { method: "DELETE", token: alice.token, params: { ref: "orphaned-input" } });
+    expect(guarded.status).toBe(409);
+
+    const failed = await recoverJobs(database.db, { self: jobScheduler().instance });
+    expect(failed).toEqual([job.id]);
+    expect(await getJob(alice, "orphan")).toMatchObject({ status: "failed", message: RESTART_REASON });
+    expect(await logText(alice, "orphan")).toContain(`system: Failed: ${RESTART_REASON}.`);
+    expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: alice.token, params: { ref: "orphaned-input" } })).status).toBe(204);
+    expect(await recoverJobs(database.db, { self: jobScheduler().instance })).toEqual([]);
+
+    const self = jobScheduler().instance;
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    const row = (status: "queued" | "running", runnerInstance: string, heartbeatAt: Date | null) => ({ status, runnerInstance, heartbeatAt, createdAt: longAgo });
+    expect(ownerIsDead(row("running", self, null), self)).toBe(false);
+    expect(ownerIsDead(row("running", `${os.hostname()}:${process.pid}:previous-life`, new Date()), self)).toBe(true);
+    expect(ownerIsDead(row("running", "other-host:42:abcd", new Date()), self)).toBe(false);
+    expect(ownerIsDead(row("running", "other-host:42:abcd", longAgo), self)).toBe(true);
+    expect(ownerIsDead(row("queued", "other-host:42:abcd", null), self)).toBe(false);
+  });
+
+  it("keeps jobs inside their organization", async () => {
+    for (const [handler, extra] of [
+      [jobRoute.GET, {}],
+      [logsRoute.GET, {}],
+      [stopRoute.POST, { method: "POST" }],
+    ] as const) {
+      const response = await call(handler, "/x", { token: bob.token, params: { ref: "verify-1" }, ...extra });
+      expect(response.status).toBe(404);
+      expect((await json<Envelope>(response)).error).toEqual({ code: "not_found", message: "Job 'verify-1' was not found." });
+    }
+    const aliceJob = await getJob(alice, "verify-1");
+    expect((await call(jobRoute.GET, "/x", { token: bob.token, params: { ref: aliceJob.id } })).status).toBe(404);
+    const bobs = await json<{ items: JobResponse[]; total: number }>(await call(jobsRoute.GET, "/x", { token: bob.token }));
+    expect(bobs).toMatchObject({ items: [], total: 0 });
+    const viewerList = await call(jobsRoute.GET, "/x", { token: viewer.token, headers: { "x-cairn-org": alice.orgId } });
+    expect(viewerList.status).toBe(200);
+    const viewerStop = await call(stopRoute.POST, "/x", { method: "POST", token: viewer.token, headers: { "x-cairn-org": alice.orgId }, params: { ref: "verify-1" } });
+    expect(viewerStop.status).toBe(403);
+  });
+});
