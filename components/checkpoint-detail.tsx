@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { isComplete } from "@/lib/checkpoints/kinds";
 import type { ReactNode } from "react";
 import { ApiClientError } from "@/lib/api/client";
 import { formatBytes } from "@/lib/format";
@@ -87,7 +88,7 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
   const checkpoint = query.data;
   const { metadata, spec, status } = checkpoint;
   const inFlight = isInFlight(status.status);
-  const complete = status.status === "ready" || status.status === "exporting";
+  const complete = isComplete(status.status);
 
   return (
     <div className="space-y-6">
@@ -109,7 +110,7 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
                   Continue uploading
                 </Link>
               )}
-              {status.status === "ready" && <CheckpointJobActions name={metadata.name} />}
+              {complete && <CheckpointJobActions name={metadata.name} />}
               {complete && <CheckpointExportDialog checkpointRef={metadata.id} />}
               <VisibilityToggle id={metadata.id} name={metadata.name} visibility={metadata.visibility} />
               <RenameCheckpointDialog key={metadata.name} id={metadata.id} name={metadata.name} />

@@ -10,6 +10,9 @@ export const checkpointStatuses = [
 ] as const;
 export type CheckpointStatus = (typeof checkpointStatuses)[number];
 
+/** Content complete and frozen: a checkpoint in these states can be downloaded, exported and attached. */
+export const isComplete = (status: CheckpointStatus): boolean => status === "ready" || status === "exporting";
+
 export const sourceTypes = [
   "local",
   "s3",

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { responseStream } from "@/lib/api/response-stream";
+import { isComplete } from "@/lib/checkpoints/kinds";
 import { ApiError } from "@/lib/api/errors";
 import { resolveCheckpoint } from "@/lib/checkpoints/service";
 import type { ArchiveEntry } from "@/lib/archive/create-tar";
@@ -14,7 +15,7 @@ export type ArchiveFormat = "tar" | "zip";
 
 /** Checkpoints whose content is complete and frozen: what can be archived or exported. */
 export function assertComplete(row: Checkpoint, action: string): void {
-  if (row.status === "ready" || row.status === "exporting") return;
+  if (isComplete(row.status)) return;
   throw new ApiError(
     "conflict",
     `Checkpoint '${row.name}' is ${row.status}; only a ready checkpoint can be ${action}. Wait until it is ready${row.status === "failed" ? ", or create it again" : ""}.`,

@@ -18,6 +18,7 @@ import {
   type JobCursor,
 } from "@/lib/db/queries/jobs";
 import type { Checkpoint, Job } from "@/lib/db/schema";
+import { isComplete } from "@/lib/checkpoints/kinds";
 import { presentJob, presentJobs, presentOneJob } from "./present";
 import { envContext, jobScheduler } from "./scheduler";
 
@@ -48,7 +49,7 @@ async function attachable(db: Db, orgId: string, ref: { ref: string; public?: bo
   }
   const row = own ?? rows[0];
   if (!row) throw unattachable(index, `Checkpoint '${ref.ref}' was not found ${where}. Pick a checkpoint from the list.`);
-  if (row.status !== "ready") {
+  if (!isComplete(row.status)) {
     throw unattachable(index, `Checkpoint '${row.name}' is '${row.status}'; only ready checkpoints can be attached. Wait until it is ready.`);
   }
   return row;
