@@ -1,63 +1,18 @@
-import { spawn } from "node:child_process";
-import { createHash, randomFillSync } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
-import http from "node:http";
+import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Api } from "./api";
-import { fixed, mbPerSecond, timed, type Benchmark, type Row } from "./harness";
+import { bytesFromEnv, fixed, GiB, mbPerSecond, runCommand, sha256Of, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
 import { RssSampler, startServer } from "./server";
 
-const GiB = 1024 ** 3;
 const RATIO_TARGET = 0.8;
 const BUCKET = "exports";
 const KEYS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 type S3rverServer = { run(): Promise<{ port: number }>; close(): Promise<void> };
 type S3rverOptions = { port: number; address: string; silent: boolean; directory: string; configureBuckets: { name: string }[] };
-
-function exportBytes(): number {
-  const raw = process.env.BENCH_EXPORT_BYTES;
-  return raw ? Math.max(1, Math.floor(Number(raw))) : GiB;
-}
-
-async function writeRandomFile(file: string, bytes: number): Promise<string> {
-  const hash = createHash("sha256");
-  const block = Buffer.alloc(4 * 1024 * 1024);
-  const handle = await open(file, "w");
-  try {
-    for (let written = 0; written < bytes; ) {
-      const chunk = block.subarray(0, Math.min(block.length, bytes - written));
-      randomFillSync(chunk);
-      hash.update(chunk);
-      await handle.write(chunk);
-      written += chunk.length;
-    }
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return hash.digest("hex");
-}
-
-async function putFile(api: Api, checkpointId: string, file: string, size: number): Promise<void> {
-  const request = http.request(`${api.baseUrl}/api/v1/checkpoints/${checkpointId}/files/model.bin`, {
-    method: "PUT",
-    headers: { authorization: api.authHeader, "content-type": "application/octet-stream", "content-length": String(size) },
-  });
-  const response = new Promise<http.IncomingMessage>((resolve, reject) => {
-    request.once("response", resolve);
-    request.once("error", reject);
-  });
-  await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), request);
-  const answer = await response;
-  answer.resume();
-  if ((answer.statusCode ?? 0) >= 300) throw new Error(`PUT model.bin failed: ${answer.statusCode}`);
-}
 
 /** `rclone copy` as a person would run it, configured only by environment (provider Other, path style). */
 async function rcloneCopy(file: string, endpoint: string, prefix: string): Promise<void> {
@@ -74,18 +29,12 @@ async function rcloneCopy(file: string, endpoint: string, prefix: string): Promi
     RCLONE_CONFIG_BENCH_NO_CHECK_BUCKET: "true",
     NODE_ENV: "production" as const,
   };
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn("/usr/bin/rclone", ["copy", file, `bench:${BUCKET}/${prefix}`], { env, stdio: ["ignore", "inherit", "inherit"] });
-    child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`rclone exited with ${code}`))));
-  });
+  await runCommand("/usr/bin/rclone", ["copy", file, `bench:${BUCKET}/${prefix}`], { env });
 }
 
-async function sha256Of(client: S3Client, key: string): Promise<string> {
+async function objectSha256(client: S3Client, key: string): Promise<string> {
   const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  const hash = createHash("sha256");
-  for await (const chunk of object.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
-  return hash.digest("hex");
+  return sha256Of(object.Body as AsyncIterable<Uint8Array>);
 }
 
 type ExportItem = { id: string; status: string; message: string | null; createdAt: string; finishedAt: string | null };
@@ -94,7 +43,7 @@ export const exportBenchmark: Benchmark = {
   name: "export",
   summary: "export of a 1 GiB checkpoint to s3rver vs `rclone copy` of the same file to it",
   async run(ctx) {
-    const size = exportBytes();
+    const size = bytesFromEnv("BENCH_EXPORT_BYTES", GiB);
     const file = path.join(ctx.workDir, "model.bin");
     ctx.log(`writing ${fixed(size / GiB, 2)} GiB of random data`);
     const sha256 = await writeRandomFile(file, size);
@@ -107,13 +56,13 @@ export const exportBenchmark: Benchmark = {
     try {
       const { api } = await Api.signUp(server.url);
       const checkpointId = await api.createLocalCheckpoint("bench-export");
-      await putFile(api, checkpointId, file, size);
+      await api.putFile(checkpointId, "model.bin", file, size);
       await api.commit(checkpointId);
-      await api.json("POST", "/api/v1/connections", { name: "s3rver", provider: "s3", config: { endpoint, forcePathStyle: true }, secret: KEYS });
+      await api.createS3Connection("s3rver", endpoint, KEYS);
 
       ctx.log("rclone copy …");
       const rclone = await timed(() => rcloneCopy(file, endpoint, "rclone/"));
-      if ((await sha256Of(client, "rclone/model.bin")) !== sha256) throw new Error("rclone's copy differs from the source");
+      if ((await objectSha256(client, "rclone/model.bin")) !== sha256) throw new Error("rclone's copy differs from the source");
 
       ctx.log("Cairn export …");
       const sampler = new RssSampler(server);
@@ -128,7 +77,7 @@ export const exportBenchmark: Benchmark = {
       }
       const rss = sampler.stop();
       if (item.status !== "succeeded" || !item.finishedAt) throw new Error(`the export failed: ${item.message}`);
-      if ((await sha256Of(client, "cairn/model.bin")) !== sha256) throw new Error("the exported object differs from the source");
+      if ((await objectSha256(client, "cairn/model.bin")) !== sha256) throw new Error("the exported object differs from the source");
       // The server's own clock, from the POST's row to the last byte acknowledged: queueing included.
       const exportMs = new Date(item.finishedAt).getTime() - new Date(item.createdAt).getTime();
       const cairnMbps = mbPerSecond(size, exportMs);

@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import { createHash, randomFillSync } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Server } from "./server";
 
@@ -32,6 +34,16 @@ export type Benchmark = {
 };
 
 export const MB = 1_000_000;
+export const GiB = 1024 ** 3;
+
+/**
+ * A byte count from the environment variable `name` (so a quick run can use small files), at
+ * least `min`; `fallback` when it is unset.
+ */
+export function bytesFromEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  return raw ? Math.max(min, Math.floor(Number(raw))) : fallback;
+}
 
 export function mbPerSecond(bytes: number, ms: number): number {
   return bytes / MB / (ms / 1000);
@@ -96,4 +108,41 @@ export async function writeRandomFile(file: string, bytes: number): Promise<stri
     await handle.close();
   }
   return hash.digest("hex");
+}
+
+/** Flushes an already written file (what `cp` leaves in the page cache) to the disk. */
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, "r+");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** SHA-256 (hex) of a byte stream: a file read, an S3 object's body. */
+export async function sha256Of(source: AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of source) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+export function sha256File(file: string): Promise<string> {
+  return sha256Of(createReadStream(file, { highWaterMark: 1024 * 1024 }));
+}
+
+/**
+ * Runs a command to completion; rejects with the tail of its stderr when it fails. Its stdout is
+ * discarded: no benchmark needs it.
+ */
+export function runCommand(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr}`))));
+  });
 }

@@ -11,19 +11,6 @@ import { pipeline } from "node:stream/promises";
  * the same peer in the same run.
  */
 
-/** Runs a command to completion; rejects with its output when it fails. */
-export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr}`))));
-  });
-}
-
 /**
  * A static file server as a plain web host is: HEAD, GET, single byte ranges, a strong ETag and
  * Accept-Ranges, so Cairn may fetch parallel ranges; reads in 1 MiB blocks.

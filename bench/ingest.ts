@@ -2,11 +2,10 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Api } from "./api";
-import { fixed, mbPerSecond, MB, timed, writeRandomFile, type Benchmark, type BenchContext, type Row } from "./harness";
-import { rcloneEnv, run, S3_ACCESS, startFileServer, startS3rver } from "./ingest-peers";
+import { bytesFromEnv, fixed, GiB, mbPerSecond, MB, runCommand, timed, writeRandomFile, type Benchmark, type BenchContext, type Row } from "./harness";
+import { rcloneEnv, S3_ACCESS, startFileServer, startS3rver } from "./ingest-peers";
 import { RssSampler, type Server } from "./server";
 
-const GiB = 1024 ** 3;
 const WEB_TARGET = 0.8;
 const S3_TARGET = 1.0;
 const TAR_TIME_TARGET = 1.5;
@@ -16,11 +15,6 @@ const TAR_FILES = 4;
 const BUCKET = "bench";
 // Often enough to time a multi-second ingest; each poll costs the server a request.
 const POLL_MS = 250;
-
-function ingestBytes(): number {
-  const raw = process.env.BENCH_INGEST_BYTES;
-  return raw ? Math.max(S3_FILES, Math.floor(Number(raw))) : GiB;
-}
 
 type Expected = Map<string, string>;
 
@@ -82,7 +76,7 @@ async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string,
   try {
     ctx.log("web: curl -o, then Cairn…");
     const out = path.join(dir, "curl-out.bin");
-    const curl = await timed(() => run("curl", ["-sSf", "-o", out, peer.url]));
+    const curl = await timed(() => runCommand("curl", ["-sSf", "-o", out, peer.url]));
     await rm(out);
     const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-web", "web", peer.url), new Map([["web-model.bin", sha256]]));
     const mbps = mbPerSecond(size, result.ms);
@@ -104,17 +98,17 @@ async function s3Case(ctx: BenchContext, server: Server, api: Api, dir: string, 
     const expected = await randomFiles(staging, "shard", S3_FILES, size);
     const env = rcloneEnv(s3.endpoint);
     ctx.log("s3: filling s3rver…");
-    await run("rclone", ["copy", staging, `bench:${BUCKET}/model/`], { env });
+    await runCommand("rclone", ["copy", staging, `bench:${BUCKET}/model/`], { env });
     await rm(staging, { recursive: true });
     await api.createS3Connection("bench-s3rver", s3.endpoint, S3_ACCESS);
     // A few bytes first, so loading the S3 client is not counted as ingest memory.
     await writeFile(path.join(dir, "warm.bin"), "warm");
-    await run("rclone", ["copyto", path.join(dir, "warm.bin"), `bench:${BUCKET}/warm/warm.bin`], { env });
+    await runCommand("rclone", ["copyto", path.join(dir, "warm.bin"), `bench:${BUCKET}/warm/warm.bin`], { env });
     await ingest(server, api, () => api.createSourceCheckpoint("bench-s3-warm", "s3", `s3://${BUCKET}/warm/`, "bench-s3rver"), new Map());
 
     ctx.log("s3: rclone copy, then Cairn…");
     const out = path.join(dir, "rclone-out");
-    const rclone = await timed(() => run("rclone", ["copy", `bench:${BUCKET}/model/`, out], { env }));
+    const rclone = await timed(() => runCommand("rclone", ["copy", `bench:${BUCKET}/model/`, out], { env }));
     await rm(out, { recursive: true });
     const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-s3", "s3", `s3://${BUCKET}/model/`, "bench-s3rver"), expected);
     const mbps = mbPerSecond(size, result.ms);
@@ -133,12 +127,12 @@ async function tarCase(ctx: BenchContext, server: Server, api: Api, datastore: s
   const expected = await randomFiles(path.join(content, "model"), "part", TAR_FILES, size);
   const archive = path.join(datastore, "model.tar.gz");
   ctx.log("tar.gz: packing (gzip -1)…");
-  await run("sh", ["-c", `tar cf - -C "${content}" model | gzip -1 > "${archive}"`]);
+  await runCommand("sh", ["-c", `tar cf - -C "${content}" model | gzip -1 > "${archive}"`]);
   await rm(content, { recursive: true });
   ctx.log("tar.gz: tar xzf, then Cairn…");
   const out = path.join(datastore, "..", "tar-out");
   await mkdir(out, { recursive: true });
-  const tar = await timed(() => run("tar", ["xzf", archive, "-C", out]));
+  const tar = await timed(() => runCommand("tar", ["xzf", archive, "-C", out]));
   await rm(out, { recursive: true });
   const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-targz", "datastore", archive), expected);
   const ratio = result.ms / tar.ms;
@@ -158,7 +152,7 @@ async function warmUp(server: Server, api: Api, dir: string, datastore: string):
   } finally {
     await peer.stop();
   }
-  await run("sh", ["-c", `tar cf - -C "${dir}" warm.bin | gzip -1 > "${path.join(datastore, "warm.tar.gz")}"`]);
+  await runCommand("sh", ["-c", `tar cf - -C "${dir}" warm.bin | gzip -1 > "${path.join(datastore, "warm.tar.gz")}"`]);
   await ingest(server, api, () => api.createSourceCheckpoint("bench-warm-tar", "datastore", path.join(datastore, "warm.tar.gz")), new Map([["warm.bin", sha256]]));
   await rm(file);
 }
@@ -167,7 +161,7 @@ export const ingestBenchmark: Benchmark = {
   name: "ingest",
   summary: "1 GiB over HTTP vs curl, a 1 GiB multi-file prefix from s3rver vs rclone, a 1 GiB .tar.gz vs tar xzf; server peak RSS growth",
   async run(ctx) {
-    const size = ingestBytes();
+    const size = bytesFromEnv("BENCH_INGEST_BYTES", GiB, S3_FILES);
     const dir = path.join(ctx.workDir, "peers");
     const datastore = path.join(ctx.workDir, "datastore");
     await mkdir(dir, { recursive: true });

@@ -1,70 +1,11 @@
-import { spawn } from "node:child_process";
-import { randomFillSync } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { chmod, mkdir, open, rm } from "node:fs/promises";
-import http from "node:http";
+import { chmod, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { Api } from "./api";
-import { fixed, percentile, timed, type Benchmark, type Row } from "./harness";
+import { bytesFromEnv, fixed, fsyncFile, GiB, percentile, runCommand, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
 
-const GiB = 1024 ** 3;
 const FILES = 4;
 const LAUNCHES = 7;
 const RATIO_TARGET = 0.05;
-
-function checkpointBytes(): number {
-  const raw = process.env.BENCH_JOBS_BYTES;
-  return raw ? Math.max(FILES, Math.floor(Number(raw))) : 2 * GiB;
-}
-
-async function writeRandomFile(file: string, bytes: number): Promise<void> {
-  const block = Buffer.alloc(4 * 1024 * 1024);
-  const handle = await open(file, "w");
-  try {
-    for (let written = 0; written < bytes; ) {
-      const chunk = block.subarray(0, Math.min(block.length, bytes - written));
-      randomFillSync(chunk);
-      await handle.write(chunk);
-      written += chunk.length;
-    }
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function fsyncFile(file: string): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function put(api: Api, checkpointId: string, file: string, name: string): Promise<void> {
-  const request = http.request(`${api.baseUrl}/api/v1/checkpoints/${checkpointId}/files/${name}`, {
-    method: "PUT",
-    headers: { authorization: api.authHeader, "content-type": "application/octet-stream" },
-  });
-  const response = new Promise<http.IncomingMessage>((resolve, reject) => {
-    request.once("response", resolve);
-    request.once("error", reject);
-  });
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), request);
-  const answer = await response;
-  answer.resume();
-  if ((answer.statusCode ?? 0) >= 300) throw new Error(`PUT ${name} failed: ${answer.statusCode}`);
-}
-
-async function cpR(source: string, target: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const cp = spawn("cp", ["-r", source, target], { stdio: "inherit" });
-    cp.once("error", reject);
-    cp.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`cp exited with ${code}`))));
-  });
-}
 
 type Job = { id: string; status: string; message: string | null };
 type Logs = { items: { stream: string; message: string }[] };
@@ -100,7 +41,8 @@ export const jobsBenchmark: Benchmark = {
   name: "jobs",
   summary: "time from launch to a job's first output line with a 2 GiB checkpoint attached, against cp -r of its files",
   async run(ctx) {
-    const bytes = checkpointBytes();
+    const bytes = bytesFromEnv("BENCH_JOBS_BYTES", 2 * GiB, FILES);
+    const fileBytes = Math.floor(bytes / FILES);
     const source = path.join(ctx.workDir, "checkpoint");
     const dataDir = path.join(ctx.workDir, "data");
     await mkdir(source, { recursive: true });
@@ -109,12 +51,12 @@ export const jobsBenchmark: Benchmark = {
     for (let dir = dataDir; dir.startsWith(`${ctx.root}${path.sep}`); dir = path.dirname(dir)) await chmod(dir, 0o755).catch(() => {});
     ctx.log(`writing ${FILES} files, ${fixed(bytes / GiB, 2)} GiB in all…`);
     const names = Array.from({ length: FILES }, (_, i) => `shard-${i}.safetensors`);
-    for (const name of names) await writeRandomFile(path.join(source, name), Math.floor(bytes / FILES));
+    for (const name of names) await writeRandomFile(path.join(source, name), fileBytes);
 
     const server = await ctx.startServer(dataDir);
     const { api } = await Api.signUp(server.url);
     const checkpointId = await api.createLocalCheckpoint("bench-2g");
-    for (const name of names) await put(api, checkpointId, path.join(source, name), name);
+    for (const name of names) await api.putFile(checkpointId, name, path.join(source, name), fileBytes);
     await api.commit(checkpointId);
     ctx.log("checkpoint ready; warming up the runner…");
     await launchToFirstLine(api, "warm-up", checkpointId);
@@ -125,7 +67,7 @@ export const jobsBenchmark: Benchmark = {
     for (let i = 0; i < LAUNCHES; i += 1) {
       launches.push(await launchToFirstLine(api, `bench-${i}`, checkpointId));
       const target = path.join(ctx.workDir, `copy-${i}`);
-      const copy = (await timed(() => cpR(source, target))).ms;
+      const copy = (await timed(() => runCommand("cp", ["-r", source, target]))).ms;
       const flush = (await timed(() => Promise.all(names.map((name) => fsyncFile(path.join(target, name)))))).ms;
       copies.push(copy);
       flushed.push(copy + flush);

@@ -1,39 +1,13 @@
-import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { mkdir, open, rm, stat } from "node:fs/promises";
-import http from "node:http";
+import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { Upload } from "tus-js-client";
 import { Api } from "./api";
-import { fixed, mbPerSecond, MB, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
+import { bytesFromEnv, fixed, fsyncFile, GiB, mbPerSecond, MB, runCommand, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
 import { RssSampler, type Server } from "./server";
 
-const GiB = 1024 ** 3;
 const RATIO_TARGET = 0.5;
 const RSS_TARGET_MB = 200;
-
-function uploadBytes(): number {
-  const raw = process.env.BENCH_UPLOAD_BYTES;
-  return raw ? Math.max(1, Math.floor(Number(raw))) : GiB;
-}
-
-async function fsyncFile(file: string): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function runCp(source: string, target: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const cp = spawn("cp", [source, target], { stdio: "inherit" });
-    cp.once("error", reject);
-    cp.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`cp exited with ${code}`))));
-  });
-}
 
 const CP_RUNS = 3;
 
@@ -45,7 +19,7 @@ async function timeCp(source: string, target: string): Promise<{ mbps: number; m
   const { size } = await stat(source);
   const runs: { copyMs: number; flushMs: number }[] = [];
   for (let run = 0; run < CP_RUNS; run++) {
-    const copy = await timed(() => runCp(source, target));
+    const copy = await timed(() => runCommand("cp", [source, target]));
     const flush = await timed(() => fsyncFile(target));
     await rm(target);
     runs.push({ copyMs: copy.ms, flushMs: flush.ms });
@@ -74,28 +48,6 @@ function tusUpload(api: Api, file: string, metadata: Record<string, string>): { 
   return { chunkSize: upload?.options.chunkSize ?? Number.NaN, done };
 }
 
-/**
- * The raw-body PUT as a Node script would send it: the file piped into node:http. (fetch with
- * a web ReadableStream body costs the client about three times the CPU, which on a small box
- * is taken from the server being measured.)
- */
-async function putUpload(api: Api, checkpointId: string, file: string, filePath: string, size: number): Promise<void> {
-  const request = http.request(`${api.baseUrl}/api/v1/checkpoints/${checkpointId}/files/${filePath}`, {
-    method: "PUT",
-    headers: { authorization: api.authHeader, "content-type": "application/octet-stream", "content-length": String(size) },
-  });
-  const response = new Promise<http.IncomingMessage>((resolve, reject) => {
-    request.once("response", resolve);
-    request.once("error", reject);
-  });
-  await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), request);
-  const answer = await response;
-  const chunks: Buffer[] = [];
-  for await (const chunk of answer) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString("utf8");
-  if ((answer.statusCode ?? 0) >= 300) throw new Error(`PUT ${filePath} failed: ${answer.statusCode} ${body.slice(0, 500)}`);
-}
-
 type Method = "tus" | "put";
 
 async function measureUpload(
@@ -113,7 +65,7 @@ async function measureUpload(
   sampler.start();
   let chunkSize = Number.NaN;
   const upload = await timed(async () => {
-    if (method === "put") return putUpload(api, checkpointId, file.path, filePath, file.size);
+    if (method === "put") return api.putFile(checkpointId, filePath, file.path, file.size);
     const tus = tusUpload(api, file.path, { checkpointId, path: filePath });
     chunkSize = tus.chunkSize;
     return tus.done;
@@ -152,7 +104,7 @@ async function warmUp(api: Api, dir: string): Promise<void> {
   const sha256 = await writeRandomFile(file, size);
   const checkpointId = await api.createLocalCheckpoint("bench-warmup");
   await tusUpload(api, file, { checkpointId, path: "warmup-tus.bin" }).done;
-  await putUpload(api, checkpointId, file, "warmup-put.bin", size);
+  await api.putFile(checkpointId, "warmup-put.bin", file, size);
   await api.commit(checkpointId);
   const files = await api.files(checkpointId);
   if (!files.every((entry) => entry.sha256 === sha256)) throw new Error("warm-up upload stored the wrong bytes");
@@ -163,7 +115,7 @@ export const uploadBenchmark: Benchmark = {
   name: "upload",
   summary: "a 1 GiB file through tus and through PUT, against `cp` on the same disk; server peak RSS growth",
   async run(ctx) {
-    const size = uploadBytes();
+    const size = bytesFromEnv("BENCH_UPLOAD_BYTES", GiB);
     const filesDir = path.join(ctx.workDir, "files");
     await mkdir(filesDir, { recursive: true });
 
