@@ -73,7 +73,9 @@ describe("jobs with the S3 blob store", () => {
     expect(second.ino).toBe(first.ino);
     expect(await logText(user, "s3-c")).toContain("stdout: match s3-base/w.bin");
 
-    // Every job has let go of it: a recent copy stays, an idle one goes.
+    // Every job has let go of it (settling removes a job's linked inputs just after its status is final):
+    // a recent copy stays, an idle one goes.
+    await jobScheduler().idle();
     const cacheDir = path.join(data.dir, "job-cache");
     expect(await pruneJobCache(cacheDir, 60_000)).toBe(0);
     expect(await pruneJobCache(cacheDir, 0)).toBe(1);
