@@ -5,7 +5,7 @@ import { launchFromCheckpointHref } from "./checkpoint-job-actions";
 import { RelativeTime } from "./relative-time";
 import { sourceTypeLabel } from "./source-types";
 import { buttonClasses } from "./ui/button";
-import { Skeleton } from "./ui/skeleton";
+import { TableSkeleton } from "./ui/table-skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "./ui/table";
 
 export type OrgNames = { currentOrgId: string | undefined; names: Map<string, string> };
@@ -74,39 +74,11 @@ export function CatalogTable({ items, orgs, canLaunch }: { items: CheckpointResp
 
 export function CatalogTableSkeleton({ rows = 6 }: { rows?: number }) {
   return (
-    <Table aria-busy="true" aria-label="Loading the catalog">
-      <TableHead>
-        <tr>
-          {headers.map((label, i) => (
-            <TableHeaderCell key={i}>{label}</TableHeaderCell>
-          ))}
-        </tr>
-      </TableHead>
-      <TableBody>
-        {Array.from({ length: rows }, (_, i) => (
-          <TableRow key={i}>
-            <TableCell>
-              <Skeleton className="h-4 w-44" />
-              <Skeleton className="mt-1.5 h-3 w-20" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-4 w-28" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="ml-auto h-4 w-16" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="ml-auto h-4 w-8" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-4 w-12" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="ml-auto h-7 w-24" />
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <TableSkeleton
+      label="Loading the catalog"
+      headers={headers}
+      cells={[["h-4 w-44", "h-3 w-20"], "h-4 w-28", "ml-auto h-4 w-16", "ml-auto h-4 w-8", "h-4 w-12", "ml-auto h-7 w-24"]}
+      rows={rows}
+    />
   );
 }

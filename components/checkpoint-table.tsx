@@ -6,7 +6,7 @@ import { CheckpointProgress } from "./checkpoint-progress";
 import { RelativeTime } from "./relative-time";
 import { StatusBadge } from "./status-badge";
 import { sourceTypeLabel } from "./source-types";
-import { Skeleton } from "./ui/skeleton";
+import { TableSkeleton } from "./ui/table-skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "./ui/table";
 
 type SortField = "name" | "size" | "createdAt";
@@ -87,36 +87,11 @@ export function CheckpointTable({ items, sort, onSort }: { items: CheckpointResp
 
 export function CheckpointTableSkeleton({ rows = 6 }: { rows?: number }) {
   return (
-    <Table aria-busy="true" aria-label="Loading checkpoints">
-      <TableHead>
-        <tr>
-          {["Name", "Files", "Total size", "Status", "Created"].map((label) => (
-            <TableHeaderCell key={label}>{label}</TableHeaderCell>
-          ))}
-        </tr>
-      </TableHead>
-      <TableBody>
-        {Array.from({ length: rows }, (_, i) => (
-          <TableRow key={i}>
-            <TableCell>
-              <Skeleton className="h-4 w-44" />
-              <Skeleton className="mt-1.5 h-3 w-20" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="ml-auto h-4 w-8" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="ml-auto h-4 w-16" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-5 w-20 rounded-full" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-4 w-12" />
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <TableSkeleton
+      label="Loading checkpoints"
+      headers={["Name", "Files", "Total size", "Status", "Created"]}
+      cells={[["h-4 w-44", "h-3 w-20"], "ml-auto h-4 w-8", "ml-auto h-4 w-16", "h-5 w-20 rounded-full", "h-4 w-12"]}
+      rows={rows}
+    />
   );
 }

@@ -5,7 +5,7 @@ import { JobDuration } from "./job-duration";
 import { JobStatusBadge } from "./job-status-badge";
 import { jobTypeLabels } from "./job-type-picker";
 import { RelativeTime } from "./relative-time";
-import { Skeleton } from "./ui/skeleton";
+import { TableSkeleton } from "./ui/table-skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "./ui/table";
 
 const headers = ["Name", "Type", "Status", "Checkpoints", "Started", "Duration"];
@@ -76,39 +76,11 @@ export function JobTable({ items, orgId }: { items: JobResponse[]; orgId: string
 
 export function JobTableSkeleton({ rows = 5 }: { rows?: number }) {
   return (
-    <Table aria-busy="true" aria-label="Loading jobs">
-      <TableHead>
-        <tr>
-          {headers.map((label) => (
-            <TableHeaderCell key={label}>{label}</TableHeaderCell>
-          ))}
-        </tr>
-      </TableHead>
-      <TableBody>
-        {Array.from({ length: rows }, (_, i) => (
-          <TableRow key={i}>
-            <TableCell>
-              <Skeleton className="h-4 w-40" />
-              <Skeleton className="mt-1.5 h-3 w-56" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-4 w-16" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-5 w-20 rounded-full" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-3.5 w-32" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-4 w-14" />
-            </TableCell>
-            <TableCell>
-              <Skeleton className="h-4 w-12" />
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <TableSkeleton
+      label="Loading jobs"
+      headers={headers}
+      cells={[["h-4 w-40", "h-3 w-56"], "h-4 w-16", "h-5 w-20 rounded-full", "h-3.5 w-32", "h-4 w-14", "h-4 w-12"]}
+      rows={rows}
+    />
   );
 }

@@ -1,8 +1,7 @@
 import type { CheckpointStatus } from "@/lib/db/schema";
-import { Badge, type BadgeTone } from "./ui/badge";
-import { cn } from "./ui/cn";
+import { StatusPill, type StatusLook } from "./ui/status-pill";
 
-const look: Record<CheckpointStatus, { tone: BadgeTone; label: string; live?: boolean }> = {
+const look: Record<CheckpointStatus, StatusLook> = {
   new: { tone: "neutral", label: "New", live: true },
   uploading: { tone: "accent", label: "Uploading", live: true },
   downloading: { tone: "accent", label: "Downloading", live: true },
@@ -16,19 +15,5 @@ const look: Record<CheckpointStatus, { tone: BadgeTone; label: string; live?: bo
 export const statusOptions = (Object.keys(look) as CheckpointStatus[]).map((status) => ({ status, label: look[status].label }));
 
 export function StatusBadge({ status }: { status: CheckpointStatus }) {
-  const { tone, label, live } = look[status];
-  return (
-    <Badge tone={tone}>
-      <span
-        aria-hidden
-        className={cn(
-          "size-1.5 rounded-full bg-current",
-          live && "animate-pulse",
-          tone === "success" && "text-emerald-500",
-          tone === "danger" && "text-red-500",
-        )}
-      />
-      {label}
-    </Badge>
-  );
+  return <StatusPill {...look[status]} />;
 }

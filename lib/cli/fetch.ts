@@ -1,3 +1,4 @@
+import { inParallel } from "@/lib/async/in-parallel";
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
@@ -118,24 +119,6 @@ async function alreadyPresent(file: CheckpointFile, target: string): Promise<boo
   return (await sha256Of(target)) === file.sha256;
 }
 
-/** Runs `work` over `items`, at most `parallel` at a time; the first failure stops new work. */
-export async function inPool<T>(items: T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown = null;
-  const worker = async () => {
-    while (failed === null && next < items.length) {
-      const item = items[next++];
-      try {
-        await work(item);
-      } catch (error) {
-        failed ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, items.length)) }, worker));
-  if (failed !== null) throw failed;
-}
-
 /** `cairn checkpoint fetch`: every file of a checkpoint into `destination`, in parallel. */
 export async function fetchCheckpoint(client: ApiClient, ref: string, destination: string, parallel: number): Promise<FetchSummary> {
   const checkpoint = await client.get<CheckpointObject>(`/checkpoints/${seg(ref)}`);
@@ -149,7 +132,7 @@ export async function fetchCheckpoint(client: ApiClient, ref: string, destinatio
   await mkdir(destination, { recursive: true });
   const progress = new TransferProgress(`fetch ${checkpoint.metadata.name}`, totalBytes, files.length);
   try {
-    await inPool(files, parallel, async (file) => {
+    await inParallel(files, parallel, async (file) => {
       const target = targetPath(destination, file.path);
       if (await alreadyPresent(file, target)) {
         counts.present += 1;

@@ -1,3 +1,4 @@
+import { inParallel } from "@/lib/async/in-parallel";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
@@ -5,7 +6,6 @@ import path from "node:path";
 import { ApiClient, ApiError, seg } from "./client";
 import { CliError } from "./config";
 import { parseFileArg, type FileArg } from "./args";
-import { inPool } from "./fetch";
 import { TransferProgress } from "./progress";
 import { formatBytes } from "./table";
 import type { CheckpointFile, CheckpointObject } from "./types";
@@ -94,7 +94,7 @@ export async function pushLocal(client: ApiClient, name: string, items: UploadIt
   const total = items.reduce((sum, item) => sum + item.size, 0);
   const progress = new TransferProgress(`push ${name}`, total, items.length);
   try {
-    await inPool(items, parallel, async (item) => {
+    await inParallel(items, parallel, async (item) => {
       if (skip.has(item.path)) {
         progress.add(item.size);
         progress.fileDone(item.path, "already stored");

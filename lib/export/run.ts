@@ -9,29 +9,13 @@ import { getBlobStore } from "@/lib/storage";
 import { PermanentSourceError } from "@/lib/sources/types";
 import { describeWriteError, openDestination, type Destination } from "./destinations";
 import { ExportLostError, ExportReporter } from "./progress";
+import { inParallel } from "@/lib/async/in-parallel";
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 /** A running export whose worker has not reported for this long is considered dead. */
 export const STALE_EXPORT_MS = 2 * 60 * 1000;
 const PARALLEL_FILES = 4;
-
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown = null;
-  const lane = async () => {
-    while (next < items.length && !failed) {
-      const item = items[next++];
-      try {
-        await work(item);
-      } catch (error) {
-        failed ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed) throw failed;
-}
 
 /** Counts bytes as they leave the blob store, so progress moves within large files too. */
 function counting(onBytes: (n: number) => void): Transform {

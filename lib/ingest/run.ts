@@ -15,6 +15,7 @@ import { sourceAdapter } from "@/lib/sources/registry";
 import { PermanentSourceError, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { IngestLostError, IngestReporter } from "./progress";
 import { isPermanent, storeIngestedFile } from "./store-file";
+import { inParallel } from "@/lib/async/in-parallel";
 
 /** An ingest whose owner has not reported for this long is considered dead and may be taken over. */
 export const STALE_INGEST_MS = 2 * 60 * 1000;
@@ -22,23 +23,6 @@ const PARALLEL_FILES = 4;
 export const MAX_INGEST_ATTEMPTS = 5;
 
 type Ingest = Parameters<typeof storeIngestedFile>[1];
-
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown = null;
-  const lane = async () => {
-    while (next < items.length && !failed) {
-      const item = items[next++];
-      try {
-        await work(item);
-      } catch (error) {
-        failed ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed) throw failed;
-}
 
 async function ingestTree(db: Db, ingest: Ingest, files: SourceFile[]): Promise<void> {
   if (files.length === 0) throw new PermanentSourceError("The source path holds no files. Check the path and try again.");
