@@ -30,6 +30,9 @@ const MIGRATION_LOCK = 7_426_310;
 export async function openDatabase(opts: { url: string | null; pgliteDir?: string }): Promise<Database> {
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    // An idle connection Postgres closed (restart, failover, a dropped database) is replaced on next
+    // use; without a listener its error would end the whole server.
+    pool.on("error", (error) => console.error(`database: an idle connection was closed (${error.message}); it is replaced on next use`));
     const client = await pool.connect();
     try {
       // Replicas starting together must not run the same migration twice.

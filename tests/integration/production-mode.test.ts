@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as health from "@/app/api/health/route";
 import * as list from "@/app/api/v1/checkpoints/route";
 import * as one from "@/app/api/v1/checkpoints/[ref]/route";
@@ -91,5 +92,24 @@ describe(`production mode: ${kind} + S3 (CAIRN_STORAGE=s3 against s3rver)`, () =
     const removed = await collectBlobs(await getDb(), getBlobStore(), { graceMs: 0 });
     expect(removed).toBe(2);
     expect(await blobKeys()).toEqual([]);
+  });
+
+  it.runIf(kind === "postgres")("survives Postgres closing its idle connections (restart, failover) and reconnects", async () => {
+    const pool = database.pool;
+    if (!pool) throw new Error("no pool");
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    await Promise.all([1, 2, 3].map(() => pool.query("select pg_sleep(0.05)")));
+    expect(pool.idleCount).toBeGreaterThan(0);
+    const name = (await pool.query<{ name: string }>("select current_database() as name")).rows[0]?.name;
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    const killed = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", [name]);
+    await admin.end();
+    expect(killed.rowCount).toBeGreaterThan(0);
+    // Without the pool's own error listener this is an uncaught exception that ends the process.
+    await expect.poll(() => logged.mock.calls.map((c) => String(c[0])).join("\n")).toContain("database: an idle connection was closed");
+    logged.mockRestore();
+    const user = await signUpWithToken("after-failover");
+    expect((await call(list.GET, "/x", { token: user.token })).status).toBe(200);
   });
 });
