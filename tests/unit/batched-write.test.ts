@@ -37,6 +37,14 @@ describe("writeBatched", () => {
     expect(Buffer.concat(seen).equals(bytes)).toBe(true);
   });
 
+  it("writes thousands of one-byte chunks (more than one writev takes) in order", async () => {
+    const bytes = randomBytes(5000);
+    const file = path.join(dir, "tiny");
+    const written = await writeTo(file, Readable.from([...bytes].map((b) => Buffer.from([b]))));
+    expect(written).toBe(bytes.length);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
   it("writes an async iterable at a position", async () => {
     const bytes = randomBytes(50_000);
     const file = path.join(dir, "b");
