@@ -132,6 +132,14 @@ export function sha256File(file: string): Promise<string> {
 }
 
 /**
+ * Writes every dirty page of the machine to disk (`sync`), so a measurement does not pay for the
+ * writeback of files an earlier step wrote: each reference run and each Cairn run starts clean.
+ */
+export function settleDisk(): Promise<void> {
+  return runCommand("sync", []);
+}
+
+/**
  * Runs a command to completion; rejects with the tail of its stderr when it fails. Its stdout is
  * discarded: no benchmark needs it.
  */

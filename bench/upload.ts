@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Upload } from "tus-js-client";
 import { Api } from "./api";
-import { bytesFromEnv, fixed, fsyncFile, GiB, mbPerSecond, MB, runCommand, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
+import { bytesFromEnv, fixed, fsyncFile, GiB, mbPerSecond, MB, runCommand, settleDisk, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
 import { RssSampler, type Server } from "./server";
 
 const RATIO_TARGET = 0.5;
@@ -19,6 +20,7 @@ async function timeCp(source: string, target: string): Promise<{ mbps: number; m
   const { size } = await stat(source);
   const runs: { copyMs: number; flushMs: number }[] = [];
   for (let run = 0; run < CP_RUNS; run++) {
+    await settleDisk();
     const copy = await timed(() => runCommand("cp", [source, target]));
     const flush = await timed(() => fsyncFile(target));
     await rm(target);
@@ -48,6 +50,27 @@ function tusUpload(api: Api, file: string, metadata: Record<string, string>): { 
   return { chunkSize: upload?.options.chunkSize ?? Number.NaN, done };
 }
 
+/**
+ * `curl -T`, as a script PUTs a file: a client that costs a fraction of a CPU second per GiB, so on
+ * a small machine the figure is the server's. Resolves with curl's CPU seconds (from bash `times`).
+ */
+function curlPut(api: Api, url: string, file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const script = 'curl -sS --fail-with-body -o /dev/null -X PUT -H "authorization: $AUTH" -H "content-type: application/octet-stream" -T "$FILE" "$URL"; code=$?; times >&2; exit $code';
+    const child = spawn("bash", ["-c", script], { env: { ...process.env, AUTH: api.authHeader, FILE: file, URL: url }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`curl PUT failed (${code}): ${stderr.slice(-2000)}`));
+      // `times` prints the shell's user/sys, then its children's: "0m0.052s 0m0.561s".
+      const children = stderr.trim().split("\n").at(-1) ?? "";
+      const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+      resolve(seconds);
+    });
+  });
+}
+
 type Method = "tus" | "put";
 
 async function measureUpload(
@@ -59,13 +82,18 @@ async function measureUpload(
 ): Promise<{ rows: Row[]; note?: string }> {
   const checkpointId = await api.createLocalCheckpoint(`bench-${method}`);
   const filePath = `model-${method}.bin`;
+  await settleDisk();
   const sampler = new RssSampler(server);
   const serverCpuBefore = server.cpuSeconds();
   const clientCpuBefore = process.cpuUsage();
   sampler.start();
   let chunkSize = Number.NaN;
+  let curlCpu = 0;
   const upload = await timed(async () => {
-    if (method === "put") return api.putFile(checkpointId, filePath, file.path, file.size);
+    if (method === "put") {
+      curlCpu = await curlPut(api, `${api.baseUrl}/api/v1/checkpoints/${checkpointId}/files/${filePath}`, file.path);
+      return;
+    }
     const tus = tusUpload(api, file.path, { checkpointId, path: filePath });
     chunkSize = tus.chunkSize;
     return tus.done;
@@ -73,7 +101,7 @@ async function measureUpload(
   const rss = sampler.stop();
   const serverCpu = server.cpuSeconds() - serverCpuBefore;
   const clientCpuUsage = process.cpuUsage(clientCpuBefore);
-  const clientCpu = (clientCpuUsage.user + clientCpuUsage.system) / 1e6;
+  const clientCpu = method === "put" ? curlCpu : (clientCpuUsage.user + clientCpuUsage.system) / 1e6;
   const commit = await timed(() => api.commit(checkpointId));
   const stored = (await api.files(checkpointId)).find((entry) => entry.path === filePath);
   const intact = stored?.sha256 === file.sha256 && stored.size === file.size;
@@ -93,7 +121,10 @@ async function measureUpload(
       { benchmark: name, metric: "upload time / commit", value: `${fixed(upload.ms / 1000, 2)} s / ${fixed(commit.ms, 0)} ms` },
       { benchmark: name, metric: "CPU server / client", value: `${fixed(serverCpu, 2)} s / ${fixed(clientCpu, 2)} s` },
     ],
-    note: method === "tus" ? `tus-js-client ${Number.isFinite(chunkSize) ? `chunkSize ${chunkSize}` : "default chunkSize (Infinity: the whole file in one PATCH)"}` : undefined,
+    note:
+      method === "tus"
+        ? `tus-js-client ${Number.isFinite(chunkSize) ? `chunkSize ${chunkSize}` : "default chunkSize (Infinity: the whole file in one PATCH)"}; its client CPU shares the machine's cores with the server`
+        : "PUT through curl -T, as a script sends a file; client CPU is curl's",
   };
 }
 
