@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Upload } from "tus-js-client";
 import { Api } from "./api";
@@ -72,6 +74,36 @@ function curlPut(api: Api, url: string, file: string): Promise<number> {
 }
 
 type Method = "tus" | "put";
+
+/**
+ * The client's own ceiling: the same client sending the same file to a server on loopback that
+ * only counts the bytes (tus: answers the creation POST, then reads the PATCH). No server can
+ * beat it on this machine; it says how much of the gap to cp is the client's.
+ */
+async function clientCeiling(method: Method, file: { path: string; size: number }): Promise<number> {
+  const sink = http.createServer((req, res) => {
+    if (req.method === "POST") {
+      res.writeHead(201, { location: "/sink/upload", "tus-resumable": "1.0.0" }).end();
+      return;
+    }
+    let bytes = 0;
+    req.on("data", (chunk: Buffer) => (bytes += chunk.length));
+    req.on("end", () => res.writeHead(req.method === "PATCH" ? 204 : 201, { "upload-offset": String(bytes), "tus-resumable": "1.0.0" }).end());
+  });
+  await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
+  const { port } = sink.address() as AddressInfo;
+  const api = new Api(`http://127.0.0.1:${port}`, "none");
+  try {
+    await settleDisk();
+    const sent = await timed(async () => {
+      if (method === "put") await curlPut(api, `${api.baseUrl}/sink/file`, file.path);
+      else await tusUpload(api, file.path, {}).done;
+    });
+    return mbPerSecond(file.size, sent.ms);
+  } finally {
+    sink.close();
+  }
+}
 
 async function measureUpload(
   server: Server,
@@ -174,6 +206,8 @@ export const uploadBenchmark: Benchmark = {
         const cp = await timeCp(files[method].path, path.join(filesDir, "cp-copy.bin"));
         const result = await measureUpload(server, api, method, files[method], cp);
         rows.push(...result.rows);
+        const ceiling = await clientCeiling(method, files[method]);
+        rows.push({ benchmark: `upload/${method}`, metric: "client alone into a no-op server", value: `${fixed(ceiling)} MB/s`, ratio: ceiling / cp.mbpsWithFsync });
         if (result.note) notes.push(result.note);
         await rm(files[method].path);
       }

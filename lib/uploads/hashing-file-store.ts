@@ -27,7 +27,7 @@ export class HashingFileStore extends FileStore {
     this.dir = options.directory;
   }
 
-  async write(readable: http.IncomingMessage | Readable, id: string, offset: number): Promise<number> {
+  async write(readable: http.IncomingMessage | Readable | AsyncIterable<Uint8Array>, id: string, offset: number): Promise<number> {
     const known = this.hashes.get(id);
     const state = known && known.offset === offset ? known : offset === 0 ? { hash: createHash("sha256"), offset: 0 } : null;
     this.hashes.delete(id);

@@ -9,6 +9,7 @@ import { putFileRow } from "@/lib/db/queries/files";
 import type { Checkpoint } from "@/lib/db/schema";
 import { formatBytes } from "@/lib/format";
 import { BlobTooLargeError, getBlobStore, type StoredBlob } from "@/lib/storage";
+import { bodyChunks } from "./body-chunks";
 
 export function assertFilePath(filePath: string): string {
   const problem = filePathProblem(filePath);
@@ -27,24 +28,6 @@ export async function attachBlob(db: Db, checkpoint: Checkpoint, filePath: strin
   });
 }
 
-/**
- * The body's chunks, read straight from the web stream: wrapping it in a Node Readable
- * (`Readable.fromWeb`) adds a buffer, a tick and an allocation per ~64 KiB chunk. Stopping early
- * (a limit, a failed write) cancels the body.
- */
-async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-}
-
 /** `PUT …/files/{path}`: streams the body into the blob store within the cap and quota. */
 export async function storeFileFromBody(
   db: Db,
@@ -61,7 +44,7 @@ export async function storeFileFromBody(
   if (checkpoint.status !== "uploading") throw notWritable(checkpoint);
   const budget = await uploadBudget(db, checkpoint);
   if (contentLength !== null && contentLength > budget.maxBytes) throw budget.error(contentLength);
-  const source = body ? chunksOf(body) : Readable.from([]);
+  const source = body ? bodyChunks(body) : Readable.from([]);
   let blob: StoredBlob;
   try {
     blob = await getBlobStore().put(source, { maxBytes: budget.maxBytes });

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { Server, type Upload } from "@tus/server";
+import { ERRORS, Server, type Upload } from "@tus/server";
 import { ApiError, notFound, type ErrorBody } from "@/lib/api/errors";
 import { isUuid } from "@/lib/api/schemas/common";
 import type { Caller } from "@/lib/auth/caller";
@@ -14,6 +14,7 @@ import { findCheckpoint } from "@/lib/db/queries/checkpoints";
 import { deleteUpload, findUpload, findUploadById, insertUpload, markUploadDone } from "@/lib/db/queries/uploads";
 import { getBlobStore } from "@/lib/storage";
 import { HashingFileStore } from "./hashing-file-store";
+import { bodyChunks } from "./body-chunks";
 import { assertFilePath, attachBlob } from "./store-file";
 
 export const TUS_PATH = "/api/v1/uploads";
@@ -113,9 +114,54 @@ function tus() {
       onUploadCreate,
       onUploadFinish,
     });
+    readPatchBodiesDirectly(server, store);
     globalForTus.cairnTus = { server, store, dir: uploadsDir() };
   }
   return globalForTus.cairnTus;
+}
+
+type PatchWriter = {
+  writeToStore(body: ReadableStream<Uint8Array> | null, upload: Upload, maxBodySize: number, context: { signal: AbortSignal }): Promise<number>;
+};
+
+/**
+ * tus reads a PATCH body through `Readable.fromWeb`, a PassThrough and a size limiter — three
+ * streams with 16 KiB buffers, each pausing and resuming the next for every 64 KiB chunk. This
+ * replaces that one step (tus still checks the offset, the lock and the length around it): the
+ * body's chunks go straight to the store, with the same limit, and a client that goes away
+ * leaves every byte it sent on disk for the upload to resume from, as tus's own version does.
+ */
+function readPatchBodiesDirectly(server: Server, store: HashingFileStore): void {
+  const patch = server.handlers.PATCH as unknown as PatchWriter;
+  patch.writeToStore = async (body, upload, maxBodySize, context) => {
+    if (context.signal.aborted) throw ERRORS.ABORTED;
+    if (!body) return upload.offset;
+    let received = 0;
+    let failure: "too-large" | "client-gone" | null = null;
+    async function* limited(stream: ReadableStream<Uint8Array>) {
+      try {
+        for await (const chunk of bodyChunks(stream, context.signal)) {
+          received += chunk.byteLength;
+          if (received > maxBodySize) {
+            failure = "too-large";
+            break;
+          }
+          yield chunk;
+        }
+      } catch (error) {
+        failure = "client-gone";
+        throw error;
+      }
+      if (failure) throw ERRORS.ERR_MAX_SIZE_EXCEEDED;
+    }
+    try {
+      return await store.write(limited(body), upload.id, upload.offset);
+    } catch (error) {
+      if (failure === "too-large") throw ERRORS.ERR_MAX_SIZE_EXCEEDED;
+      // What arrived is on disk either way; the upload resumes from it.
+      throw failure === "client-gone" || context.signal.aborted ? ERRORS.ABORTED : error;
+    }
+  };
 }
 
 export function tusDataStore(): HashingFileStore {
