@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { finished, Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PermanentSourceError } from "./types";
 
@@ -151,22 +151,40 @@ export function rangedStream(options: RangedStreamOptions): Readable {
  * stopped).
  */
 async function pour(body: Readable, expected: number, signal: AbortSignal, onChunk: (chunk: Buffer) => void): Promise<void> {
-  const onAbort = () => body.destroy();
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
+  // 'data' events hand on each chunk as it arrived; an async iterator's read() would concatenate
+  // whatever is buffered into one new Buffer, a copy of every byte.
+  await new Promise<void>((resolve, reject) => {
     let received = 0;
-    for await (const chunk of body) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      body.off("data", onData);
+      signal.removeEventListener("abort", onAbort);
+      stopWatching();
+      if (!body.destroyed) body.destroy();
+      if (error !== undefined) reject(error);
+      else resolve();
+    };
+    const onAbort = () => settle(signal.reason ?? new Error("The ranged read was aborted."));
+    const onData = (raw: Buffer | Uint8Array) => {
+      const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
       received += buffer.length;
-      if (received > expected) throw new PermanentSourceError(`The server sent more than the ${expected} bytes asked for; it does not support ranged reads.`);
+      if (received > expected) {
+        settle(new PermanentSourceError(`The server sent more than the ${expected} bytes asked for; it does not support ranged reads.`));
+        return;
+      }
       onChunk(buffer);
-    }
-    signal.throwIfAborted();
-    if (received !== expected) throw new Error(`A ranged read ended after ${received} of ${expected} bytes.`);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-    if (!body.destroyed) body.destroy();
-  }
+    };
+    const stopWatching = finished(body, { writable: false }, (error) => {
+      if (error) settle(error);
+      else if (received !== expected) settle(new Error(`A ranged read ended after ${received} of ${expected} bytes.`));
+      else settle();
+    });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    body.on("data", onData);
+  });
 }
 
 /**
