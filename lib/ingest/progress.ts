@@ -1,6 +1,6 @@
 import type { Db } from "@/lib/db/client";
-import { insertLog } from "@/lib/db/queries/checkpoints";
 import { reportIngest, type IngestProgress } from "@/lib/db/queries/ingest";
+import { ProgressReporter } from "@/lib/tasks/progress-reporter";
 
 /** Lost ownership of an ingest (another worker took it over after this one looked dead). */
 export class IngestLostError extends Error {
@@ -10,53 +10,9 @@ export class IngestLostError extends Error {
   }
 }
 
-/**
- * Progress of one ingest, written at most once a second — which doubles as the heartbeat that
- * tells other workers this ingest is alive.
- */
-export class IngestReporter {
-  bytesDone = 0;
-  filesDone = 0;
-  private pending: IngestProgress = {};
-  private lastFlush = 0;
-  private flushing: Promise<void> | null = null;
-
-  constructor(
-    private readonly db: Db,
-    private readonly lease: { checkpointId: string; token: string },
-  ) {}
-
-  async log(message: string, level: "info" | "warn" | "error" = "info"): Promise<void> {
-    await insertLog(this.db, { checkpointId: this.lease.checkpointId, level, message });
-  }
-
-  set(progress: IngestProgress): void {
-    Object.assign(this.pending, progress);
-  }
-
-  addBytes(n: number): void {
-    this.bytesDone += n;
-    this.maybeFlush();
-  }
-
-  fileDone(): void {
-    this.filesDone += 1;
-    this.maybeFlush();
-  }
-
-  private maybeFlush(): void {
-    if (Date.now() - this.lastFlush < 1000 || this.flushing) return;
-    this.flushing = this.flush().finally(() => {
-      this.flushing = null;
-    });
-    this.flushing.catch(() => {});
-  }
-
-  /** Writes what changed; throws IngestLostError when this worker no longer owns the ingest. */
-  async flush(): Promise<void> {
-    this.lastFlush = Date.now();
-    const update = { ...this.pending, bytesDone: this.bytesDone, filesDone: this.filesDone };
-    this.pending = {};
-    if (!(await reportIngest(this.db, this.lease, update))) throw new IngestLostError();
+/** Progress of one ingest: the checkpoint's counters and totals, under the ingest's lease. */
+export class IngestReporter extends ProgressReporter<IngestProgress> {
+  constructor(db: Db, lease: { checkpointId: string; token: string }) {
+    super(db, lease.checkpointId, { write: (update) => reportIngest(db, lease, update), lostError: () => new IngestLostError() });
   }
 }

@@ -1,5 +1,5 @@
 import { constants, createReadStream } from "node:fs";
-import { open, readlink, realpath } from "node:fs/promises";
+import { lstat, open, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
 import { isUniqueViolation } from "@/lib/auth/accounts";
 import type { Db } from "@/lib/db/client";
@@ -28,7 +28,12 @@ export function stepFromName(name: string): number | null {
 }
 
 /** Inserts the checkpoint under the first free name of `<base>`, `<base>-2`, `<base>-3`, … */
-async function insertUniquelyNamed(db: Db, job: CapturingJob, part: string, values: { sourceUri: string; step: number | null }) {
+async function insertUniquelyNamed(
+  db: Db,
+  job: CapturingJob,
+  part: string,
+  values: { sourceUri: string; step: number | null; bytesTotal: number; filesTotal: number },
+) {
   for (let attempt = 1; attempt < 1000; attempt += 1) {
     const name = captureName(job.name, part, attempt === 1 ? "" : `-${attempt}`);
     if (await findCheckpoint(db, { orgId: job.orgId, name })) continue;
@@ -42,6 +47,8 @@ async function insertUniquelyNamed(db: Db, job: CapturingJob, part: string, valu
         status: "downloading",
         producedByJobId: job.id,
         step: values.step,
+        bytesTotal: values.bytesTotal,
+        filesTotal: values.filesTotal,
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -74,24 +81,52 @@ async function openRegular(file: string, root: string) {
  */
 export async function captureFiles(db: Db, job: CapturingJob, part: { root: string; path: string; label: string; files: CaptureFile[] }) {
   const step = stepFromName(part.label);
-  const row = await insertUniquelyNamed(db, job, part.label, { sourceUri: `job://${job.id}/${part.path === "." ? "" : part.path}`, step });
+  // Totals up front, so the dashboard shows a progress bar while a large capture is stored.
+  const sizes = await Promise.all(part.files.map((file) => lstat(file.absolute).then((info) => info.size, () => 0)));
+  const bytesTotal = sizes.reduce((sum, n) => sum + n, 0);
+  const row = await insertUniquelyNamed(db, job, part.label, {
+    sourceUri: `job://${job.id}/${part.path === "." ? "" : part.path}`,
+    step,
+    bytesTotal,
+    filesTotal: part.files.length,
+  });
   const capture = await insertCapture(db, { jobId: job.id, path: part.path, name: row.name, checkpointId: row.id, step, status: "capturing" });
   await insertLog(db, { checkpointId: row.id, message: `Capturing ${part.files.length} files from job '${job.name}' (${part.path}).` });
   try {
     let size = 0;
+    let filesDone = 0;
+    let reportedAt = Date.now();
+    let reporting: Promise<unknown> = Promise.resolve();
+    /** Counters at most once a second (and after each file of several); never two writes at once. */
+    const report = (force: boolean, streamed = 0) => {
+      if (!force && Date.now() - reportedAt < 1000) return;
+      reportedAt = Date.now();
+      const counters = { bytesDone: size + streamed, filesDone };
+      reporting = reporting.then(() => updateCheckpoint(db, { orgId: job.orgId, id: row.id }, counters)).catch(() => {});
+    };
     // The same limits as an upload: the checkpoint cap and the organization's quota.
     const budget = await uploadBudget(db, row);
     for (const file of part.files) {
       const handle = await openRegular(file.absolute, part.root);
       const stream = createReadStream("", { fd: handle, highWaterMark: 1 << 20 });
+      let streamed = 0;
       const blob = await getBlobStore()
-        .put(stream, { maxBytes: budget.maxBytes - size })
+        .put(stream, {
+          maxBytes: budget.maxBytes - size,
+          onBytes: (n) => {
+            streamed += n;
+            report(false, streamed);
+          },
+        })
         .catch((error: unknown) => {
           throw error instanceof BlobTooLargeError ? budget.error() : error;
         });
       await putFileRow(db, { checkpointId: row.id, path: file.path, ...blob });
       size += blob.size;
+      filesDone += 1;
+      report(part.files.length > 1);
     }
+    await reporting;
     const now = new Date();
     await updateCheckpoint(db, { orgId: job.orgId, id: row.id }, {
       status: "ready",

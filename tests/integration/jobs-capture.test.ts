@@ -139,7 +139,10 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
       expect(capture).toMatchObject({ path: ".", name: "over-quota-final", status: "failed" });
       expect(capture?.message).toContain("storage quota");
       expect(await logText(user, job.id)).toContain("system: Capturing . failed: This upload would exceed your organization's storage quota");
-      expect((await getCheckpoint("over-quota-final")).status.status).toBe("failed");
+      const failed = await getCheckpoint("over-quota-final");
+      expect(failed.status.status).toBe("failed");
+      // The totals were known before the first byte was stored: the dashboard showed a progress bar.
+      expect(failed.status.progress).toMatchObject({ bytesTotal: 22 + 4096 + 2, filesTotal: 3 });
     } finally {
       delete process.env.CAIRN_ORG_QUOTA_BYTES;
     }
