@@ -84,6 +84,12 @@ describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
 
     const listed = await json<{ items: Record<string, unknown>[] }>(await call(tokens.GET, "/api/v1/tokens", { token: created.token }));
     expect(listed.items).toHaveLength(1);
+    // The first use is recorded; uses within the next minute do not write the row again.
+    const firstUse = listed.items[0]?.lastUsedAt;
+    expect(typeof firstUse).toBe("string");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = await json<{ items: Record<string, unknown>[] }>(await call(tokens.GET, "/api/v1/tokens", { token: created.token }));
+    expect(again.items[0]?.lastUsedAt).toBe(firstUse);
     expect(listed.items[0]).toMatchObject({ id: created.id, name: "laptop" });
     expect(JSON.stringify(listed)).not.toContain(created.token);
 

@@ -77,13 +77,19 @@ export async function deleteApiToken(db: Db, { userId, id }: { userId: string; i
   return deleted.length > 0;
 }
 
+/** How stale a token's `lastUsedAt` may be: a script polling every second must not write a row per request. */
+export const TOKEN_LAST_USED_GRANULARITY_MS = 60_000;
+
 export async function findUserByTokenHash(db: Db, tokenHash: string) {
   const [row] = await db
-    .select({ user: users, tokenId: apiTokens.id })
+    .select({ user: users, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, tokenHash));
   if (!row) return null;
-  await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId));
+  const now = new Date();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOKEN_LAST_USED_GRANULARITY_MS) {
+    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
+  }
   return row.user;
 }
