@@ -1,4 +1,4 @@
-import { chmod, chown, lstat, mkdir, readdir } from "node:fs/promises";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { BlobStore } from "@/lib/storage/types";
 import { JobLauncher } from "./launcher";
@@ -32,16 +32,19 @@ export class LocalJobRunner implements JobRunner {
     const dir = this.jobDir(spec.jobId);
     const dirs = { work: path.join(dir, "work"), inputs: path.join(dir, "inputs"), outputs: path.join(dir, "outputs") };
     // A fresh id has no directory; one left by a crash is cleared first.
-    if (await lstat(dir).catch(() => null)) await removeTree(dir);
-    await mkdir(dir, { recursive: true });
-    await Promise.all([mkdir(dirs.work), mkdir(dirs.outputs)]);
+    if (lstatSync(dir, { throwIfNoEntry: false })) await removeTree(dir);
+    // A handful of metadata calls, made synchronously (see materializeInputs): a launch must not
+    // wait a thread-pool round trip, and whatever the event loop is doing, for each of them.
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(dirs.work);
+    mkdirSync(dirs.outputs);
     await materializeInputs(this.opts.store(), { inputDir: dirs.inputs, cacheDir: this.opts.cacheDir(), inputs: spec.inputs });
     const identity = this.opts.identity();
     if (identity) {
       // At every launch: a directory another part of Cairn created since must not stay open.
-      await fenceDataDir(path.dirname(this.opts.root()), this.opts.root());
-      await Promise.all([dir, dirs.work, dirs.outputs].map((writable) => chown(writable, identity.uid, identity.gid)));
-      await chmod(dir, 0o700);
+      fenceDataDir(path.dirname(this.opts.root()), this.opts.root());
+      for (const writable of [dir, dirs.work, dirs.outputs]) chownSync(writable, identity.uid, identity.gid);
+      chmodSync(dir, 0o700);
     }
     const first = spec.inputs[0];
     const env: Record<string, string> = {};
@@ -105,14 +108,18 @@ function startFailure(file: string, code: string): string {
  * A job running as another user reaches its own directory and nothing else of the data directory:
  * the data and jobs directories can be traversed but not listed, everything else is private.
  */
-async function fenceDataDir(dataDir: string, jobsRoot: string): Promise<void> {
-  await chmod(dataDir, 0o711);
-  await chmod(jobsRoot, 0o711);
-  for (const entry of await readdir(dataDir, { withFileTypes: true })) {
+function fenceDataDir(dataDir: string, jobsRoot: string): void {
+  chmodSync(dataDir, 0o711);
+  chmodSync(jobsRoot, 0o711);
+  for (const entry of readdirSync(dataDir, { withFileTypes: true })) {
     const full = path.join(dataDir, entry.name);
     if (full === jobsRoot) continue;
-    if (entry.isDirectory()) await chmod(full, 0o700).catch(() => {});
-    else if (entry.isFile()) await chmod(full, 0o600).catch(() => {});
+    try {
+      if (entry.isDirectory()) chmodSync(full, 0o700);
+      else if (entry.isFile()) chmodSync(full, 0o600);
+    } catch {
+      // Gone since the listing, or not ours to change: nothing to fence.
+    }
   }
 }
 
