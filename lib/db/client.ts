@@ -1,6 +1,7 @@
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -46,7 +47,8 @@ export async function openDatabase(opts: { url: string | null; pgliteDir?: strin
     return { db, kind: "postgres", pool, close: () => pool.end() };
   }
   if (opts.pgliteDir) mkdirSync(opts.pgliteDir, { recursive: true });
-  const pglite = opts.pgliteDir ? new PGlite(opts.pgliteDir) : new PGlite();
+  // pg_trgm: the trigram index behind name search (migration 0005).
+  const pglite = new PGlite({ dataDir: opts.pgliteDir, extensions: { pg_trgm } });
   const db = drizzlePglite(pglite, { schema });
   await migratePglite(db, { migrationsFolder });
   // PGlite has no autovacuum: without fresh statistics the planner sorts whole tables for a page.

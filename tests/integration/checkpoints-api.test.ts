@@ -180,6 +180,11 @@ describe.each(testDatabases)("checkpoints API on %s", (kind) => {
     );
     expect(search.total).toBe(2);
     expect(search.items.map((c) => c.metadata.name)).toEqual(["bert-base", "bert-large"]);
+    // A substring anywhere in the name (the trigram index serves these), `_` and `%` taken literally.
+    for (const [q, names] of [["-larg", ["bert-large", "t5-large"]], ["5-sm", ["t5-small"]], ["t_", []], ["%", []]] as const) {
+      const found = await json<{ items: Checkpoint[] }>(await call(list.GET, "/x", { token: user.token, query: { q, sort: "name" } }));
+      expect(found.items.map((c) => c.metadata.name)).toEqual(names);
+    }
 
     const bySize = await json<{ items: Checkpoint[] }>(await call(list.GET, "/x", { token: user.token, query: { sort: "-size", status: "uploading" } }));
     const sizes = bySize.items.map((c) => c.status.size);
