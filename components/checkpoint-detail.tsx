@@ -97,7 +97,7 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
         <div className="min-w-0">
           <div className="flex flex-wrap items-center gap-3">
             <h1 className="truncate font-mono text-xl font-semibold tracking-tight text-zinc-900">{metadata.name}</h1>
-            <StatusBadge status={status.status} />
+            <StatusBadge status={status.status} sourceType={spec.sourceType} />
           </div>
           <p className="mt-1 font-mono text-xs text-zinc-500">{metadata.id}</p>
         </div>

@@ -53,7 +53,7 @@ function CheckpointRow({ checkpoint }: { checkpoint: CheckpointResponse }) {
         {formatBytes(status.size)}
       </TableCell>
       <TableCell>
-        <StatusBadge status={status.status} />
+        <StatusBadge status={status.status} sourceType={spec.sourceType} />
         {isInFlight(status.status) && <CheckpointProgress checkpoint={checkpoint} />}
         {status.status === "failed" && status.message && <p className="mt-1 max-w-56 truncate text-xs text-red-600" title={status.message}>{status.message}</p>}
       </TableCell>

@@ -14,6 +14,9 @@ const look: Record<CheckpointStatus, StatusLook> = {
 /** Every status with its label, in lifecycle order (the record above keeps it complete). */
 export const statusOptions = (Object.keys(look) as CheckpointStatus[]).map((status) => ({ status, label: look[status].label }));
 
-export function StatusBadge({ status }: { status: CheckpointStatus }) {
-  return <StatusPill {...look[status]} />;
+/** A job's output is being stored, not fetched from anywhere: the same state under its own word. */
+const capturing: StatusLook = { tone: "accent", label: "Capturing", live: true };
+
+export function StatusBadge({ status, sourceType }: { status: CheckpointStatus; sourceType?: string }) {
+  return <StatusPill {...(status === "downloading" && sourceType === "job" ? capturing : look[status])} />;
 }
