@@ -81,6 +81,35 @@ describe.each(testDatabases)("uploads, limits and expiry on %s", (kind) => {
     expect(sha(Buffer.from(await download.arrayBuffer()))).toBe(sha(bytes));
   });
 
+  it("keeps every byte of a PATCH whose client went away, and resumes from there to identical bytes", async () => {
+    const id = await newCheckpoint("tus-dropped");
+    const bytes = randomBytes(2 * 1024 * 1024 + 5);
+    const uploadId = tus.idFrom(await tus.create(user.token, { checkpointId: id, path: "model.bin" }, bytes.length));
+    // The connection breaks after 700,000 bytes of the body have arrived.
+    const sent = 700_000;
+    let step = 0;
+    const dropping = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (step === 0) controller.enqueue(new Uint8Array(bytes.subarray(0, 400_000)));
+        else if (step === 1) controller.enqueue(new Uint8Array(bytes.subarray(400_000, sent)));
+        else controller.error(new Error("socket hang up"));
+        step += 1;
+      },
+    });
+    const broken = await tus.patch(user.token, uploadId, 0, dropping);
+    expect(broken.status).toBeGreaterThanOrEqual(400);
+    const head = await tus.head(user.token, uploadId);
+    expect(Number(head.headers.get("upload-offset"))).toBe(sent);
+
+    expect((await tus.patch(user.token, uploadId, sent, bytes.subarray(sent))).status).toBe(204);
+    const done = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    expect(done.status).toBe(200);
+    const ready = await json<{ status: { files: { path: string; sha256: string; size: number }[] } }>(done);
+    expect(ready.status.files).toEqual([{ path: "model.bin", size: bytes.length, sha256: sha(bytes) }]);
+    // The quota test below counts this org's bytes.
+    expect((await call(one.DELETE, "/x", { method: "DELETE", token: user.token, params: { ref: id } })).status).toBe(204);
+  });
+
   it("refuses tus uploads to a ready checkpoint (409) and with a bad path (422)", async () => {
     const ready = await tus.create(user.token, { checkpointId: (await json<{ metadata: { id: string } }>(await call(one.GET, "/x", { token: user.token, params: { ref: "tus-one" } }))).metadata.id, path: "x.bin" }, 10);
     expect(ready.status).toBe(409);
