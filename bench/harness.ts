@@ -1,6 +1,4 @@
 import { spawn } from "node:child_process";
-import { createHash, randomFillSync } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Server } from "./server";
 
@@ -89,26 +87,6 @@ export function formatTable(rows: Row[]): string {
   return [render(header), render(widths.map((w) => "-".repeat(w))), ...cells.map(render)].join("\n");
 }
 
-/** Streams `bytes` of random data to `file` (flushed) and returns its SHA-256; constant memory. */
-export async function writeRandomFile(file: string, bytes: number): Promise<string> {
-  const hash = createHash("sha256");
-  const block = Buffer.alloc(4 * 1024 * 1024);
-  const handle = await open(file, "w");
-  try {
-    for (let written = 0; written < bytes; ) {
-      const chunk = block.subarray(0, Math.min(block.length, bytes - written));
-      randomFillSync(chunk);
-      hash.update(chunk);
-      await handle.write(chunk);
-      written += chunk.length;
-    }
-    // Flushed now, so no write-back of the source competes with what is measured later.
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return hash.digest("hex");
-}
 
 /** Flushes an already written file (what `cp` leaves in the page cache) to the disk. */
 export async function fsyncFile(file: string): Promise<void> {
@@ -120,16 +98,6 @@ export async function fsyncFile(file: string): Promise<void> {
   }
 }
 
-/** SHA-256 (hex) of a byte stream: a file read, an S3 object's body. */
-export async function sha256Of(source: AsyncIterable<Uint8Array>): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of source) hash.update(chunk);
-  return hash.digest("hex");
-}
-
-export function sha256File(file: string): Promise<string> {
-  return sha256Of(createReadStream(file, { highWaterMark: 1024 * 1024 }));
-}
 
 /**
  * Writes every dirty page of the machine to disk (`sync`), so a measurement does not pay for the
@@ -154,3 +122,5 @@ export function runCommand(command: string, args: string[], options: { env?: Nod
     child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr}`))));
   });
 }
+
+export { sha256File, sha256Of, writeRandomFile } from "../tests/helpers/files";

@@ -5,10 +5,9 @@ import { useCatalog } from "@/lib/hooks/use-catalog";
 import { useDebouncedValue } from "@/lib/hooks/use-debounced-value";
 import { useCanWrite, useMe } from "@/lib/hooks/use-me";
 import { CatalogTable, CatalogTableSkeleton, type OrgNames } from "./catalog-table";
-import { Pagination } from "./pagination";
+import { PagedList } from "./paged-list";
 import { Button } from "./ui/button";
 import { EmptyState } from "./ui/empty-state";
-import { ErrorState } from "./ui/error-state";
 import { Input } from "./ui/input";
 
 const PAGE_SIZE = 25;
@@ -22,7 +21,6 @@ export function CatalogList() {
   const [pages, setPages] = useState<{ q: string; cursors: (string | undefined)[] }>({ q, cursors: [undefined] });
   const cursors = pages.q === q ? pages.cursors : [undefined];
   const list = useCatalog({ q: q || undefined, sort: q ? "name" : "-createdAt", limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] });
-  const data = list.data;
   const orgs: OrgNames = useMemo(
     () => ({ currentOrgId: me.data?.org.id, names: new Map(me.data?.orgs.map((org) => [org.id, org.name])) }),
     [me.data],
@@ -45,49 +43,40 @@ export function CatalogList() {
         <Input id="catalog-search" type="search" placeholder="Search by name…" value={text} onChange={(event) => setText(event.target.value)} />
       </div>
 
-      {list.isPending ? (
-        <CatalogTableSkeleton />
-      ) : list.isError && !data ? (
-        <ErrorState title="Could not load the catalog" error={list.error} onRetry={() => void list.refetch()} />
-      ) : data && data.items.length === 0 && cursors.length === 1 ? (
-        q ? (
-          <EmptyState
-            title="Nothing in the catalog matches"
-            description={`No public checkpoint has '${q}' in its name.`}
-            action={
-              <Button variant="secondary" onClick={() => setText("")}>
-                Clear search
-              </Button>
-            }
-          />
-        ) : (
-          <EmptyState
-            title="The catalog is empty"
-            description="No organization has made a checkpoint public yet. Owners and admins can make one public from its page with “Make public”."
-          />
-        )
-      ) : data ? (
-        <>
-          {list.isError && <ErrorState title="Could not refresh the catalog" error={list.error} onRetry={() => void list.refetch()} />}
+      <PagedList
+        query={list}
+        page={cursors.length}
+        onPrevious={() => setPages({ q, cursors: cursors.slice(0, -1) })}
+        onNext={(cursor) => setPages({ q, cursors: [...cursors, cursor] })}
+        skeleton={<CatalogTableSkeleton />}
+        what="the catalog"
+        empty={
+          q ? (
+            <EmptyState
+              title="Nothing in the catalog matches"
+              description={`No public checkpoint has '${q}' in its name.`}
+              action={
+                <Button variant="secondary" onClick={() => setText("")}>
+                  Clear search
+                </Button>
+              }
+            />
+          ) : (
+            <EmptyState
+              title="The catalog is empty"
+              description="No organization has made a checkpoint public yet. Owners and admins can make one public from its page with “Make public”."
+            />
+          )
+        }
+        summary={(data) => (
           <p className="text-sm text-zinc-500 tabular-nums" aria-live="polite">
             {data.total.toLocaleString()} public {data.total === 1 ? "checkpoint" : "checkpoints"}
             {q ? " matching" : ""}
           </p>
-          <div className={list.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
-            <CatalogTable items={data.items} orgs={orgs} canLaunch={canWrite} />
-          </div>
-          <div className="flex justify-end">
-            <Pagination
-              page={cursors.length}
-              hasPrevious={cursors.length > 1}
-              hasNext={Boolean(data.nextCursor)}
-              busy={list.isPlaceholderData}
-              onPrevious={() => setPages({ q, cursors: cursors.slice(0, -1) })}
-              onNext={() => data.nextCursor && setPages({ q, cursors: [...cursors, data.nextCursor] })}
-            />
-          </div>
-        </>
-      ) : null}
+        )}
+      >
+        {(data) => <CatalogTable items={data.items} orgs={orgs} canLaunch={canWrite} />}
+      </PagedList>
     </div>
   );
 }

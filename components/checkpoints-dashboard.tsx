@@ -9,13 +9,12 @@ import { useCanWrite } from "@/lib/hooks/use-me";
 import { useCheckpointList } from "@/lib/hooks/use-checkpoints";
 import { CheckpointFilters, type CheckpointFilterValues } from "./checkpoint-filters";
 import { CheckpointTable, CheckpointTableSkeleton } from "./checkpoint-table";
-import { Pagination } from "./pagination";
+import { PagedList } from "./paged-list";
 import { sourceTypeRegistry } from "./source-types";
 import { statusOptions } from "./status-badge";
 import { StorageUsage } from "./storage-usage";
 import { Button, buttonClasses } from "./ui/button";
 import { EmptyState } from "./ui/empty-state";
-import { ErrorState } from "./ui/error-state";
 
 const PAGE_SIZE = 25;
 const DEFAULT_SORT: CheckpointSort = "-createdAt";
@@ -95,60 +94,49 @@ export function CheckpointsDashboard() {
       {/* Remounted on "Clear filters" so the search box empties too. */}
       <CheckpointFilters key={resets} values={filters} onChange={update} />
 
-      {list.isPending ? (
-        <CheckpointTableSkeleton />
-      ) : list.isError && !data ? (
-        <ErrorState title="Could not load checkpoints" error={list.error} onRetry={() => void list.refetch()} />
-      ) : data && data.items.length === 0 && cursors.length === 1 ? (
-        filtered ? (
-          <EmptyState
-            title="No checkpoints match"
-            description="Nothing matches this search and these filters. Try other words, or clear the filters."
-            action={
-              <Button
-                variant="secondary"
-                onClick={() => {
-                  setResets((n) => n + 1);
-                  update({ q: "", status: "", sourceType: "" });
-                }}
-              >
-                Clear filters
-              </Button>
-            }
-          />
-        ) : (
-          <EmptyState
-            title="No checkpoints yet"
-            description="Bring in your first checkpoint: upload weights, optimizer state and configs from your computer."
-            action={
-              canWrite ? (
-                <Link href="/checkpoints/new" className={buttonClasses()}>
-                  Create checkpoint
-                </Link>
-              ) : (
-                <p className="text-sm text-zinc-500">Your role is read-only; ask a member to add one.</p>
-              )
-            }
-          />
-        )
-      ) : data ? (
-        <>
-          {list.isError && <ErrorState title="Could not refresh the list" error={list.error} onRetry={() => void list.refetch()} />}
-          <div className={list.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
-            <CheckpointTable items={data.items} sort={sort} onSort={(next) => update({ sort: next })} />
-          </div>
-          <div className="flex justify-end">
-            <Pagination
-              page={cursors.length}
-              hasPrevious={cursors.length > 1}
-              hasNext={Boolean(data.nextCursor)}
-              busy={list.isPlaceholderData}
-              onPrevious={() => setPages({ viewKey, cursors: cursors.slice(0, -1) })}
-              onNext={() => data.nextCursor && setPages({ viewKey, cursors: [...cursors, data.nextCursor] })}
+      <PagedList
+        query={list}
+        page={cursors.length}
+        onPrevious={() => setPages({ viewKey, cursors: cursors.slice(0, -1) })}
+        onNext={(cursor) => setPages({ viewKey, cursors: [...cursors, cursor] })}
+        skeleton={<CheckpointTableSkeleton />}
+        what="checkpoints"
+        empty={
+          filtered ? (
+            <EmptyState
+              title="No checkpoints match"
+              description="Nothing matches this search and these filters. Try other words, or clear the filters."
+              action={
+                <Button
+                  variant="secondary"
+                  onClick={() => {
+                    setResets((n) => n + 1);
+                    update({ q: "", status: "", sourceType: "" });
+                  }}
+                >
+                  Clear filters
+                </Button>
+              }
             />
-          </div>
-        </>
-      ) : null}
+          ) : (
+            <EmptyState
+              title="No checkpoints yet"
+              description="Bring in your first checkpoint: upload weights, optimizer state and configs from your computer."
+              action={
+                canWrite ? (
+                  <Link href="/checkpoints/new" className={buttonClasses()}>
+                    Create checkpoint
+                  </Link>
+                ) : (
+                  <p className="text-sm text-zinc-500">Your role is read-only; ask a member to add one.</p>
+                )
+              }
+            />
+          )
+        }
+      >
+        {(data) => <CheckpointTable items={data.items} sort={sort} onSort={(next) => update({ sort: next })} />}
+      </PagedList>
     </div>
   );
 }

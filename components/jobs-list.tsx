@@ -7,10 +7,9 @@ import { useJobList } from "@/lib/hooks/use-jobs";
 import { useCanWrite, useMe } from "@/lib/hooks/use-me";
 import { jobStatusOptions } from "./job-status-badge";
 import { JobTable, JobTableSkeleton } from "./job-table";
-import { Pagination } from "./pagination";
+import { PagedList } from "./paged-list";
 import { Button, buttonClasses } from "./ui/button";
 import { EmptyState } from "./ui/empty-state";
-import { ErrorState } from "./ui/error-state";
 import { Select } from "./ui/input";
 
 const PAGE_SIZE = 25;
@@ -65,46 +64,35 @@ export function JobsList() {
         </Select>
       </div>
 
-      {list.isPending ? (
-        <JobTableSkeleton />
-      ) : list.isError && !data ? (
-        <ErrorState title="Could not load jobs" error={list.error} onRetry={() => void list.refetch()} />
-      ) : data && data.items.length === 0 && cursors.length === 1 ? (
-        status ? (
-          <EmptyState
-            title="No jobs with this status"
-            description="Nothing matches this filter."
-            action={
-              <Button variant="secondary" onClick={() => setStatus("")}>
-                Show all jobs
-              </Button>
-            }
-          />
-        ) : (
-          <EmptyState
-            title="No jobs yet"
-            description="Launch a job to train, fine-tune or run inference from your checkpoints. What it writes to its output directory becomes new checkpoints."
-            action={launch || <p className="text-sm text-zinc-500">Your role is read-only; ask a member to launch one.</p>}
-          />
-        )
-      ) : data ? (
-        <>
-          {list.isError && <ErrorState title="Could not refresh the list" error={list.error} onRetry={() => void list.refetch()} />}
-          <div className={list.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
-            <JobTable items={data.items} orgId={me.data?.org.id} />
-          </div>
-          <div className="flex justify-end">
-            <Pagination
-              page={cursors.length}
-              hasPrevious={cursors.length > 1}
-              hasNext={Boolean(data.nextCursor)}
-              busy={list.isPlaceholderData}
-              onPrevious={() => setCursors(cursors.slice(0, -1))}
-              onNext={() => data.nextCursor && setCursors([...cursors, data.nextCursor])}
+      <PagedList
+        query={list}
+        page={cursors.length}
+        onPrevious={() => setCursors(cursors.slice(0, -1))}
+        onNext={(cursor) => setCursors([...cursors, cursor])}
+        skeleton={<JobTableSkeleton />}
+        what="jobs"
+        empty={
+          status ? (
+            <EmptyState
+              title="No jobs with this status"
+              description="Nothing matches this filter."
+              action={
+                <Button variant="secondary" onClick={() => setStatus("")}>
+                  Show all jobs
+                </Button>
+              }
             />
-          </div>
-        </>
-      ) : null}
+          ) : (
+            <EmptyState
+              title="No jobs yet"
+              description="Launch a job to train, fine-tune or run inference from your checkpoints. What it writes to its output directory becomes new checkpoints."
+              action={launch || <p className="text-sm text-zinc-500">Your role is read-only; ask a member to launch one.</p>}
+            />
+          )
+        }
+      >
+        {(data) => <JobTable items={data.items} orgId={me.data?.org.id} />}
+      </PagedList>
     </div>
   );
 }

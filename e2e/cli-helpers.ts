@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes, randomFillSync } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdtemp, open } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { APIRequestContext } from "@playwright/test";
@@ -58,27 +57,4 @@ export async function newUser(request: APIRequestContext, prefix: string) {
 
 export const tempDir = (prefix: string) => mkdtemp(path.join(os.tmpdir(), `cairn-${prefix}-`));
 
-/** Streams `bytes` random bytes into `file` and returns their SHA-256. */
-export async function writeRandomFile(file: string, bytes: number): Promise<string> {
-  const hash = createHash("sha256");
-  const block = Buffer.alloc(4 * 1024 * 1024);
-  const handle = await open(file, "w");
-  try {
-    for (let written = 0; written < bytes; ) {
-      const chunk = block.subarray(0, Math.min(block.length, bytes - written));
-      randomFillSync(chunk);
-      hash.update(chunk);
-      await handle.write(chunk);
-      written += chunk.length;
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash.digest("hex");
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
+export { sha256File, writeRandomFile } from "../tests/helpers/files";

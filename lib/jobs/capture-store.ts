@@ -9,6 +9,7 @@ import { insertCapture, updateCapture } from "@/lib/db/queries/jobs";
 import { formatBytes } from "@/lib/format";
 import { uploadBudget } from "@/lib/checkpoints/limits";
 import { BlobTooLargeError, getBlobStore } from "@/lib/storage";
+import { ProgressReporter } from "@/lib/tasks/progress-reporter";
 
 export type CapturingJob = { id: string; orgId: string; name: string; creatorUserId: string | null };
 export type CaptureFile = { absolute: string; path: string };
@@ -94,39 +95,29 @@ export async function captureFiles(db: Db, job: CapturingJob, part: { root: stri
   await insertLog(db, { checkpointId: row.id, message: `Capturing ${part.files.length} files from job '${job.name}' (${part.path}).` });
   try {
     let size = 0;
-    let filesDone = 0;
-    let reportedAt = Date.now();
-    let reporting: Promise<unknown> = Promise.resolve();
-    /** Counters at most once a second (and after each file of several); never two writes at once. */
-    const report = (force: boolean, streamed = 0) => {
-      if (!force && Date.now() - reportedAt < 1000) return;
-      reportedAt = Date.now();
-      const counters = { bytesDone: size + streamed, filesDone };
-      reporting = reporting.then(() => updateCheckpoint(db, { orgId: job.orgId, id: row.id }, counters)).catch(() => {});
-    };
+    // Counters at most once a second; captures hold no lease, so the write always counts.
+    const progress = new ProgressReporter(db, row.id, {
+      write: async (counters) => {
+        await updateCheckpoint(db, { orgId: job.orgId, id: row.id }, counters);
+        return true;
+      },
+      lostError: () => new Error("A capture holds no lease to lose."),
+    });
     // The same limits as an upload: the checkpoint cap and the organization's quota.
     const budget = await uploadBudget(db, row);
     for (const file of part.files) {
       const handle = await openRegular(file.absolute, part.root);
       const stream = createReadStream("", { fd: handle, highWaterMark: 1 << 20 });
-      let streamed = 0;
       const blob = await getBlobStore()
-        .put(stream, {
-          maxBytes: budget.maxBytes - size,
-          onBytes: (n) => {
-            streamed += n;
-            report(false, streamed);
-          },
-        })
+        .put(stream, { maxBytes: budget.maxBytes - size, onBytes: (n) => progress.addBytes(n) })
         .catch((error: unknown) => {
           throw error instanceof BlobTooLargeError ? budget.error() : error;
         });
       await putFileRow(db, { checkpointId: row.id, path: file.path, ...blob });
       size += blob.size;
-      filesDone += 1;
-      report(part.files.length > 1);
+      progress.fileDone();
     }
-    await reporting;
+    await progress.settled();
     const now = new Date();
     await updateCheckpoint(db, { orgId: job.orgId, id: row.id }, {
       status: "ready",

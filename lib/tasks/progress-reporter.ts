@@ -53,6 +53,11 @@ export class ProgressReporter<Extra extends object = Record<never, never>> {
       });
   }
 
+  /** Resolves once no background write is in flight, so a final write after it cannot be overtaken. */
+  async settled(): Promise<void> {
+    await this.flushing;
+  }
+
   /** Writes the counters and whatever was `set`; throws `lostError()` when the lease is gone. */
   async flush(): Promise<void> {
     this.lastFlush = Date.now();

@@ -1,22 +1,9 @@
-import type { Metadata } from "next";
 import { CatalogDetail } from "@/components/catalog-detail";
+import { pageRef, refTitle, type RefPageProps } from "@/lib/ref-params";
 
-type Props = { params: Promise<{ ref: string }> };
+export const generateMetadata = refTitle;
 
-function decodeRef(ref: string): string {
-  try {
-    return decodeURIComponent(ref);
-  } catch {
-    return ref;
-  }
-}
-
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { ref } = await params;
-  return { title: decodeRef(ref) };
-}
-
-export default async function CatalogCheckpointPage({ params }: Props) {
-  const { ref } = await params;
-  return <CatalogDetail key={ref} checkpointRef={decodeRef(ref)} />;
+export default async function CatalogCheckpointPage(props: RefPageProps) {
+  const ref = await pageRef(props);
+  return <CatalogDetail key={ref} checkpointRef={ref} />;
 }

@@ -1,22 +1,9 @@
-import type { Metadata } from "next";
 import { CheckpointDetail } from "@/components/checkpoint-detail";
+import { pageRef, refTitle, type RefPageProps } from "@/lib/ref-params";
 
-type Props = { params: Promise<{ ref: string }> };
+export const generateMetadata = refTitle;
 
-function decodeRef(ref: string): string {
-  try {
-    return decodeURIComponent(ref);
-  } catch {
-    return ref;
-  }
-}
-
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { ref } = await params;
-  return { title: decodeRef(ref) };
-}
-
-export default async function CheckpointPage({ params }: Props) {
-  const { ref } = await params;
-  return <CheckpointDetail key={ref} checkpointRef={decodeRef(ref)} />;
+export default async function CheckpointPage(props: RefPageProps) {
+  const ref = await pageRef(props);
+  return <CheckpointDetail key={ref} checkpointRef={ref} />;
 }

@@ -1,22 +1,9 @@
-import type { Metadata } from "next";
 import { JobDetail } from "@/components/job-detail";
+import { pageRef, refTitle, type RefPageProps } from "@/lib/ref-params";
 
-type Props = { params: Promise<{ ref: string }> };
+export const generateMetadata = refTitle;
 
-function decodeRef(ref: string): string {
-  try {
-    return decodeURIComponent(ref);
-  } catch {
-    return ref;
-  }
-}
-
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { ref } = await params;
-  return { title: decodeRef(ref) };
-}
-
-export default async function JobPage({ params }: Props) {
-  const { ref } = await params;
-  return <JobDetail key={ref} jobRef={decodeRef(ref)} />;
+export default async function JobPage(props: RefPageProps) {
+  const ref = await pageRef(props);
+  return <JobDetail key={ref} jobRef={ref} />;
 }
