@@ -3,12 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { config } from "@/lib/config";
 import { decryptSecret } from "@/lib/connections/crypto";
-import { getDb } from "@/lib/db/client";
+import { getDb, type Db } from "@/lib/db/client";
 import { attachmentsOf, claimQueuedJob, filesOfCheckpoints, findJobById, heartbeat, releaseAttachments, updateJob } from "@/lib/db/queries/jobs";
 import type { Job } from "@/lib/db/schema";
 import { getBlobStore } from "@/lib/storage";
 import { OutputCapture } from "./capture";
 import { LocalJobRunner } from "./local-runner";
+import type { MountInput } from "./mounts";
 import { JobLogWriter } from "./log-writer";
 import type { JobExit, JobRunner } from "./runner";
 
@@ -18,6 +19,9 @@ const HEARTBEAT_EVERY = 10;
 export const envContext = (orgId: string, jobId: string) => `job-env:${orgId}:${jobId}`;
 
 type Running = { job: Job; logs: JobLogWriter; capture: OutputCapture | null; stopping: boolean };
+
+/** A runner slot held for a job being created on this server (see `reserveSlot`). */
+export type SlotReservation = { release(): void };
 
 /**
  * Runs queued jobs on this server, at most `CAIRN_MAX_RUNNING_JOBS` at a time: claims them from the
@@ -33,6 +37,8 @@ export class JobScheduler {
   private wanted = false;
   private ticker: NodeJS.Timeout | null = null;
   private ticks = 0;
+  /** Slots held by jobs being created here, not yet in `running`. */
+  private reserved = 0;
 
   constructor(runner?: JobRunner) {
     this.runner =
@@ -65,6 +71,30 @@ export class JobScheduler {
       }
     })();
     return this.pumping;
+  }
+
+  /**
+   * A free runner slot for a job being created on this server, or null when all are taken. The
+   * creating transaction then writes the job as running here and hands it to `launchCreated` with
+   * the checkpoints it read: a launch without a claim round or a second read of the manifests.
+   * Claims from the queue count held slots as taken, so the limit holds while the creation commits.
+   */
+  reserveSlot(): SlotReservation | null {
+    if (this.running.size + this.reserved >= config().maxRunningJobs) return null;
+    this.reserved += 1;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.reserved -= 1;
+      },
+    };
+  }
+
+  /** Starts a job its creator wrote as running here (with `reserveSlot`), from the inputs it read. */
+  launchCreated(job: Job, inputs: MountInput[], slot: SlotReservation): void {
+    void this.launch(job, { inputs, slot });
   }
 
   /** Servers sharing one Postgres: look for queued jobs now and then, not only when asked. */
@@ -123,22 +153,21 @@ export class JobScheduler {
   private async pump(): Promise<void> {
     for (;;) {
       const db = await getDb();
-      const job = await claimQueuedJob(db, { instance: this.instance, maxRunning: config().maxRunningJobs });
+      const job = await claimQueuedJob(db, { instance: this.instance, maxRunning: config().maxRunningJobs - this.reserved });
       if (!job) return;
       await this.launch(job);
     }
   }
 
-  private async launch(job: Job): Promise<void> {
-    const db = await getDb();
+  private async launch(job: Job, created?: { inputs: MountInput[]; slot: SlotReservation }): Promise<void> {
     const logs = new JobLogWriter(getDb, job.id);
     const entry: Running = { job, logs, capture: null, stopping: false };
     this.running.set(job.id, entry);
+    created?.slot.release();
     this.ensureTicker();
     try {
-      const attachments = await attachmentsOf(db, { jobIds: [job.id] });
-      const files = await filesOfCheckpoints(db, { checkpointIds: attachments.map((a) => a.checkpointId) });
-      const inputs = attachments.map((a) => ({ name: a.mountName, files: files.filter((f) => f.checkpointId === a.checkpointId) }));
+      const db = await getDb();
+      const inputs = created?.inputs ?? (await this.inputsOf(db, job.id));
       const env = decryptSecret(job.envCiphertext, envContext(job.orgId, job.id));
       const started = Date.now();
       const handle = await this.runner.start(
@@ -146,7 +175,8 @@ export class JobScheduler {
         { line: (stream, message) => logs.line(stream, message), exited: (exit) => void this.settle(job.id, exit) },
       );
       if (!this.running.has(job.id)) return; // it could not start, and is settled already
-      logs.line("system", `Started with ${inputs.length} checkpoints attached (${files.length} files linked in ${Date.now() - started} ms).`);
+      const files = inputs.reduce((sum, input) => sum + input.files.length, 0);
+      logs.line("system", `Started with ${inputs.length} checkpoints attached (${files} files linked in ${Date.now() - started} ms).`);
       await updateJob(db, { id: job.id, onlyIf: ["running"] }, { pid: handle.pid });
       if (job.captureOutputs && handle.outputDir) {
         entry.capture = new OutputCapture(getDb, job, handle.outputDir, config().captureQuietSeconds * 1000, {
@@ -156,6 +186,13 @@ export class JobScheduler {
     } catch (error) {
       await this.settle(job.id, { exitCode: null, signal: null, error: `The job could not start: ${error instanceof Error ? error.message : String(error)}` });
     }
+  }
+
+  /** What a claimed job attaches, each checkpoint with its files, in attachment order. */
+  private async inputsOf(db: Db, jobId: string): Promise<MountInput[]> {
+    const attachments = await attachmentsOf(db, { jobIds: [jobId] });
+    const files = await filesOfCheckpoints(db, { checkpointIds: attachments.map((a) => a.checkpointId) });
+    return attachments.map((a) => ({ name: a.mountName, files: files.filter((f) => f.checkpointId === a.checkpointId) }));
   }
 
   /** The job's process ended: capture what is left, record the outcome, let go of the checkpoints. */

@@ -6,8 +6,10 @@ import type { Caller } from "@/lib/auth/caller";
 import { encryptSecret } from "@/lib/connections/crypto";
 import type { Db } from "@/lib/db/client";
 import {
+  filesOfCheckpoints,
   findAttachableCheckpoint,
   findJob,
+  hasQueuedJobs,
   insertAttachments,
   insertJob,
   insertJobLogs,
@@ -20,6 +22,7 @@ import {
 import type { Checkpoint, Job } from "@/lib/db/schema";
 import { isComplete } from "@/lib/checkpoints/kinds";
 import { presentJob, presentJobs, presentOneJob } from "./present";
+import type { MountInput } from "./mounts";
 import { envContext, jobScheduler } from "./scheduler";
 
 type OrgScope = { orgId: string };
@@ -55,10 +58,17 @@ async function attachable(db: Db, orgId: string, ref: { ref: string; public?: bo
   return row;
 }
 
+/**
+ * Queues a job, or when this server has a free runner slot and nobody is waiting, writes it as
+ * running here and starts it with what the transaction read: no claim round and no second read
+ * of the manifests between the POST and the process. (The name's uniqueness is the index's.)
+ */
 export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
-  if (await findJob(db, { orgId: caller.orgId, name: body.name })) throw nameTaken(body.name);
+  const scheduler = jobScheduler();
+  const slot = scheduler.reserveSlot();
   let job: Job;
   let attached: { row: Checkpoint; public: boolean }[] = [];
+  let inputs: MountInput[] | null = null;
   try {
     job = await db.transaction(async (tx) => {
       const chosen: { row: Checkpoint; public: boolean }[] = [];
@@ -70,6 +80,8 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
         }
         chosen.push({ row, public: row.orgId !== caller.orgId || ref.public === true });
       }
+      const runNow = slot !== null && !(await hasQueuedJobs(tx));
+      const now = new Date();
       const id = crypto.randomUUID();
       const inserted = await insertJob(tx, {
         id,
@@ -81,22 +93,31 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
         envKeys: Object.keys(body.env).sort(),
         captureOutputs: body.captureOutputs,
         creatorUserId: caller.user.id,
-        runnerInstance: jobScheduler().instance,
-        message: "Waiting for a free runner slot.",
+        runnerInstance: scheduler.instance,
+        ...(runNow ? { status: "running" as const, startedAt: now, heartbeatAt: now, message: null } : { message: "Waiting for a free runner slot." }),
       });
       attached = chosen;
       await insertAttachments(
         tx,
         chosen.map((c, position) => ({ jobId: id, checkpointId: c.row.id, position, mountName: c.row.name, public: c.public })),
       );
-      await insertJobLogs(tx, [{ jobId: id, stream: "system", message: `Queued by ${caller.user.email}.`, at: new Date() }]);
+      await insertJobLogs(tx, [{ jobId: id, stream: "system", message: `Queued by ${caller.user.email}.`, at: now }]);
+      if (runNow) {
+        const files = await filesOfCheckpoints(tx, { checkpointIds: chosen.map((c) => c.row.id) });
+        inputs = chosen.map((c) => ({ name: c.row.name, files: files.filter((f) => f.checkpointId === c.row.id) }));
+      }
       return inserted;
     });
   } catch (error) {
+    slot?.release();
     if (isUniqueViolation(error)) throw nameTaken(body.name);
     throw error;
   }
-  void jobScheduler().kick();
+  if (slot && inputs) scheduler.launchCreated(job, inputs, slot);
+  else {
+    slot?.release();
+    void scheduler.kick();
+  }
   // Presented from what was just written: the launch, not this answer, gets the database next.
   return presentJob(job, attachedAtCreation(job, attached), []);
 }

@@ -14,7 +14,8 @@ import * as members from "@/app/api/v1/orgs/current/members/route";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
 import { findJobById, insertAttachments, insertJob } from "@/lib/db/queries/jobs";
 import { ownerIsDead, RESTART_REASON, recoverJobs } from "@/lib/jobs/recovery";
-import { jobScheduler } from "@/lib/jobs/scheduler";
+import { encryptSecret } from "@/lib/connections/crypto";
+import { envContext, jobScheduler } from "@/lib/jobs/scheduler";
 import { call, json, useTempDataDir } from "../helpers/api";
 import { signUpWithToken, type TestUser } from "../helpers/accounts";
 import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
@@ -259,9 +260,13 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     await readyCheckpoint(alice, "base2", { "a.bin": "a" });
     const release = sandbox.release("queue");
     const started: JobResponse[] = [];
+    await jobScheduler().idle();
     for (const name of ["q1", "q2", "q3", "q4"]) {
       started.push(await json<JobResponse>(await launch(alice, { name, type: "training", command: node("wait"), checkpoints: [{ ref: "base2" }], env: { RELEASE_1: release } })));
     }
+    // With a free slot the POST itself starts the job; past the limit it queues.
+    expect(started.map((j) => j.status)).toEqual(["running", "running", "queued", "queued"]);
+    expect(started.map((j) => j.startedAt !== null)).toEqual([true, true, false, false]);
     await eventually("two jobs to run", async () => {
       const states = await Promise.all(started.map((j) => getJob(alice, j.id)));
       return states.filter((j) => j.status === "running").length === 2 && states.filter((j) => j.status === "queued").length === 2;
@@ -284,6 +289,29 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
       await call(jobsRoute.GET, "/x", { token: alice.token, query: { limit: "2", q: "q", cursor: listed.nextCursor ?? "" } }),
     );
     expect(next.items.map((j) => j.name)).toEqual(["q2", "q1"]);
+  });
+
+  it("does not let a new job overtake one already waiting in the queue", async () => {
+    const base = await readyCheckpoint(alice, "fair-input", { "f.bin": "f" });
+    await jobScheduler().idle();
+    // A job another server queued (nobody has kicked this one's scheduler for it yet).
+    const id = crypto.randomUUID();
+    const waiting = await insertJob(database.db, {
+      id,
+      orgId: alice.orgId,
+      name: "fair-first",
+      type: "training",
+      command: node("succeed"),
+      envCiphertext: encryptSecret({}, envContext(alice.orgId, id)),
+      runnerInstance: "other-host:1:cafe",
+      message: "Waiting for a free runner slot.",
+    });
+    await insertAttachments(database.db, [{ jobId: id, checkpointId: base, position: 0, mountName: "fair-input", public: false }]);
+    const created = await json<JobResponse>(await launch(alice, { name: "fair-second", type: "training", command: node("succeed"), checkpoints: [{ ref: "fair-input" }] }));
+    expect(created.status).toBe("queued");
+    const [first, second] = await Promise.all([finished(alice, waiting.id), finished(alice, created.id)]);
+    expect([first.status, second.status]).toEqual(["succeeded", "succeeded"]);
+    expect(Date.parse(first.startedAt ?? "")).toBeLessThanOrEqual(Date.parse(second.startedAt ?? ""));
   });
 
   it("fails jobs a dead server left running and releases their checkpoints", async () => {

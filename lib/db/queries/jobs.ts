@@ -90,6 +90,12 @@ export async function claimQueuedJob(db: Db, { instance, maxRunning }: { instanc
   return row ?? null;
 }
 
+/** Whether any job waits in the queue: a new job must not overtake it. */
+export async function hasQueuedJobs(db: Db): Promise<boolean> {
+  const [row] = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, "queued")).limit(1);
+  return row !== undefined;
+}
+
 /** The manifests of the checkpoints a job attaches, in one query. */
 export async function filesOfCheckpoints(db: Db, { checkpointIds }: { checkpointIds: string[] }) {
   if (checkpointIds.length === 0) return [];
