@@ -2,7 +2,7 @@ import type PgBoss from "pg-boss";
 import { getDatabase, getDb, type Db } from "@/lib/db/client";
 import { insertLog } from "@/lib/db/queries/checkpoints";
 import { failExport, orphanedExports } from "@/lib/db/queries/exports";
-import { getBoss } from "@/lib/queue/boss";
+import { getBoss, workQueue } from "@/lib/queue/boss";
 import { EXPORT_QUEUE, type ExportTask } from "@/lib/queue/tasks";
 import { runExport, STALE_EXPORT_MS } from "./run";
 
@@ -35,11 +35,9 @@ export async function startExportWorkers(opts: { concurrency?: number } = {}): P
   const embedded = database.kind === "pglite";
   // Recover before taking new work, so a running row left by a dead process is not mistaken for ours.
   await recoverOrphanedExports(database.db, { staleBefore: embedded ? new Date() : new Date(Date.now() - STALE_EXPORT_MS) });
-  for (let i = 0; i < (opts.concurrency ?? 2); i += 1) {
-    await boss.work<ExportTask>(EXPORT_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
-      if (job) await runExport(await getDb(), job.data.exportId);
-    });
-  }
+  await workQueue<ExportTask>(EXPORT_QUEUE, opts.concurrency ?? 2, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
+    if (job) await runExport(await getDb(), job.data.exportId);
+  });
   setInterval(() => {
     recoverOrphanedExports(database.db, { staleBefore: new Date(Date.now() - STALE_EXPORT_MS) }).catch((error) =>
       console.error("export recovery failed", error),

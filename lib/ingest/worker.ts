@@ -2,7 +2,7 @@ import type PgBoss from "pg-boss";
 import { getDatabase, getDb, type Db } from "@/lib/db/client";
 import { insertLog } from "@/lib/db/queries/checkpoints";
 import { failOrphan, orphanedIngests } from "@/lib/db/queries/ingest";
-import { getBoss } from "@/lib/queue/boss";
+import { getBoss, workQueue } from "@/lib/queue/boss";
 import { enqueueIngest, INGEST_QUEUE, type IngestTask } from "@/lib/queue/tasks";
 import { MAX_INGEST_ATTEMPTS, runIngest, STALE_INGEST_MS } from "./run";
 
@@ -29,12 +29,10 @@ export async function startIngestWorkers(opts: { concurrency?: number } = {}): P
   const boss = await getBoss();
   const database = await getDatabase();
   await boss.createQueue(INGEST_QUEUE);
-  for (let i = 0; i < (opts.concurrency ?? 2); i += 1) {
-    // pg-boss's shortest polling interval: a new ingest starts within half a second.
-    await boss.work<IngestTask>(INGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, async ([job]) => {
-      await runIngest(await getDb(), job.data.checkpointId, { finalAttempt: job.retryCount >= job.retryLimit });
-    });
-  }
+  // Tasks sent from this process start at once; other processes' within half a second (pg-boss's shortest poll).
+  await workQueue<IngestTask>(INGEST_QUEUE, opts.concurrency ?? 2, { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, async ([job]) => {
+    await runIngest(await getDb(), job.data.checkpointId, { finalAttempt: job.retryCount >= job.retryLimit });
+  });
   const embedded = database.kind === "pglite";
   await recoverOrphanedIngests(database.db, { staleBefore: embedded ? new Date() : new Date(Date.now() - STALE_INGEST_MS) });
   setInterval(() => {

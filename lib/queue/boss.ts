@@ -28,7 +28,38 @@ export function createBoss(database: Database): PgBoss {
   return new PgBoss({ ...common, db: { executeSql: (text, values) => pool.query(text, values) } });
 }
 
-const globalForBoss = globalThis as unknown as { cairnBoss?: Promise<PgBoss> };
+const globalForBoss = globalThis as unknown as { cairnBoss?: Promise<PgBoss>; cairnWorkers?: Map<string, string[]> };
+
+function localWorkers(): Map<string, string[]> {
+  globalForBoss.cairnWorkers ??= new Map();
+  return globalForBoss.cairnWorkers;
+}
+
+/**
+ * Starts `count` workers of `queue` in this process. They poll (other processes' tasks reach them
+ * that way), and `sendTask` from this process wakes them at once: a task starts now, not at the
+ * next poll (up to half a second later).
+ */
+export async function workQueue<T>(
+  queue: string,
+  count: number,
+  options: PgBoss.WorkOptions & { includeMetadata: true },
+  handler: PgBoss.WorkWithMetadataHandler<T>,
+): Promise<void> {
+  const boss = await getBoss();
+  await boss.createQueue(queue);
+  const ids = localWorkers().get(queue) ?? [];
+  for (let i = 0; i < count; i += 1) ids.push(await boss.work<T>(queue, options, handler));
+  localWorkers().set(queue, ids);
+}
+
+/** Queues a task and wakes this process's workers of its queue. */
+export async function sendTask(queue: string, data: object, options: PgBoss.SendOptions): Promise<void> {
+  const boss = await getBoss();
+  await boss.createQueue(queue);
+  await boss.send(queue, data, options);
+  for (const id of localWorkers().get(queue) ?? []) boss.notifyWorker(id);
+}
 
 /** The process-wide, started pg-boss instance. */
 export function getBoss(): Promise<PgBoss> {
@@ -50,5 +81,6 @@ export function getBoss(): Promise<PgBoss> {
 export async function stopBoss(): Promise<void> {
   const pending = globalForBoss.cairnBoss;
   globalForBoss.cairnBoss = undefined;
+  globalForBoss.cairnWorkers = undefined;
   if (pending) await (await pending).stop({ graceful: true, wait: true, timeout: 10_000 });
 }

@@ -1,4 +1,4 @@
-import { getBoss } from "./boss";
+import { sendTask } from "./boss";
 
 export const INGEST_QUEUE = "checkpoint-ingest";
 
@@ -6,9 +6,7 @@ export type IngestTask = { checkpointId: string; orgId: string };
 
 /** Queues the ingest of a checkpoint; one pending task per checkpoint at a time. */
 export async function enqueueIngest(task: IngestTask): Promise<void> {
-  const boss = await getBoss();
-  await boss.createQueue(INGEST_QUEUE);
-  await boss.send(INGEST_QUEUE, task, {
+  await sendTask(INGEST_QUEUE, task, {
     singletonKey: task.checkpointId,
     retryLimit: 4,
     retryDelay: 10,
@@ -26,7 +24,5 @@ export type ExportTask = { exportId: string; orgId: string };
  * itself, and the recovery sweep fails the ones whose server died.
  */
 export async function enqueueExport(task: ExportTask): Promise<void> {
-  const boss = await getBoss();
-  await boss.createQueue(EXPORT_QUEUE);
-  await boss.send(EXPORT_QUEUE, task, { singletonKey: task.exportId, retryLimit: 0, expireInHours: 23 });
+  await sendTask(EXPORT_QUEUE, task, { singletonKey: task.exportId, retryLimit: 0, expireInHours: 23 });
 }

@@ -12,7 +12,7 @@ import { getDb } from "@/lib/db/client";
 import { runIngest } from "@/lib/ingest/run";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { guardedAgents } from "@/lib/net/agents";
-import { stopBoss } from "@/lib/queue/boss";
+import { sendTask, stopBoss, workQueue } from "@/lib/queue/boss";
 import { call, json, useTempDataDir } from "../helpers/api";
 import { signUpWithToken, type TestUser } from "../helpers/accounts";
 import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
@@ -114,6 +114,19 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
     }
     expect(row.status.status).toBe("ready");
     expect(row.status.files).toEqual([{ path: "weights.bin", size: weights.length, sha256: sha(weights) }]);
+  });
+
+  it("a task sent from this process wakes its idle workers instead of waiting for their next poll", async () => {
+    const queue = `wake-test-${kind}`;
+    const seen: string[] = [];
+    // Polling once a minute: only the wake-up can start the task within the test's time.
+    await workQueue<{ n: string }>(queue, 1, { batchSize: 1, pollingIntervalSeconds: 60, includeMetadata: true }, async ([job]) => {
+      seen.push(job.data.n);
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the worker's first fetch found nothing; it sleeps
+    await sendTask(queue, { n: "first" }, {});
+    for (let i = 0; i < 100 && seen.length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual(["first"]);
   });
 
   it("a 404 fails permanently with a sentence, and never leaves files behind", async () => {
