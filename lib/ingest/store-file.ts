@@ -8,31 +8,47 @@ import { BlobTooLargeError, getBlobStore } from "@/lib/storage";
 import { PermanentSourceError } from "@/lib/sources/types";
 import type { IngestReporter } from "./progress";
 
+type IngestContext = { checkpointId: string; budget: Budget; reporter: IngestReporter; usedBytes: () => number; addUsed: (n: number) => void };
+type IngestedFile = { path: string; stream: Readable; expectedSha256?: string };
+
 /**
  * Streams one file of an ingest into the blob store (hashing on the way, within the budget) and
  * records it in the manifest. A SHA-256 the source vouches for is checked before the file counts.
  */
-export async function storeIngestedFile(
-  db: Db,
-  ingest: { checkpointId: string; budget: Budget; reporter: IngestReporter; usedBytes: () => number; addUsed: (n: number) => void },
-  file: { path: string; stream: Readable; expectedSha256?: string },
-): Promise<void> {
+export async function storeIngestedFile(db: Db, ingest: IngestContext, file: IngestedFile): Promise<void> {
+  await (await writeIngestedFile(db, ingest, file)).stored;
+}
+
+/**
+ * `storeIngestedFile` in two steps: resolves once the file's bytes are written and checked, with
+ * `stored` settling when the blob is flushed and named and the manifest row written (a row only
+ * ever names a durable blob). Archive entries come one after another: each streams in while the
+ * one before is flushed.
+ */
+export async function writeIngestedFile(db: Db, ingest: IngestContext, file: IngestedFile): Promise<{ stored: Promise<void> }> {
   const problem = filePathProblem(file.path);
   if (problem) throw new PermanentSourceError(`The source has a file Cairn cannot store: ${problem}`);
   const maxBytes = Math.max(0, ingest.budget.maxBytes - ingest.usedBytes());
-  let blob;
+  let written;
   try {
-    blob = await getBlobStore().put(file.stream, { maxBytes, onBytes: (n) => ingest.reporter.addBytes(n) });
+    written = await getBlobStore().write(file.stream, { maxBytes, onBytes: (n) => ingest.reporter.addBytes(n) });
   } catch (error) {
     if (error instanceof BlobTooLargeError) throw new PermanentSourceError(ingest.budget.error().message);
     throw error;
   }
+  const { blob, durable } = written;
   if (file.expectedSha256 && file.expectedSha256.toLowerCase() !== blob.sha256) {
+    // Stored or not, the blob is garbage to this checkpoint; collection removes it if nothing else uses it.
+    await durable.catch(() => {});
     throw new Error(`${file.path} arrived corrupted: its SHA-256 is ${blob.sha256}, the source says ${file.expectedSha256}.`);
   }
   ingest.addUsed(blob.size);
-  await putFileRow(db, { checkpointId: ingest.checkpointId, path: file.path, ...blob });
-  ingest.reporter.fileDone();
+  const stored = (async () => {
+    await durable;
+    await putFileRow(db, { checkpointId: ingest.checkpointId, path: file.path, ...blob });
+    ingest.reporter.fileDone();
+  })();
+  return { stored };
 }
 
 export function isPermanent(error: unknown): boolean {

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access, mkdir, open, rename, rm, stat, unlink } from "node:fs/promises";
+import { access, mkdir, open, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { writeBatched } from "./batched-write";
 import { hashFile } from "./hashing";
-import { BlobTooLargeError, SHA256_PATTERN, type BlobStore, type ByteRange, type StoredBlob } from "./types";
+import { BlobTooLargeError, SHA256_PATTERN, type BlobStore, type ByteRange, type PutOptions, type StoredBlob, type WrittenBlob } from "./types";
 
 async function fsyncPath(target: string): Promise<void> {
   const handle = await open(target, "r");
@@ -36,39 +36,53 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.tmpDir, randomUUID());
   }
 
-  async put(
-    source: Readable | AsyncIterable<Uint8Array>,
-    opts: { maxBytes?: number; onBytes?: (n: number) => void } = {},
-  ): Promise<StoredBlob> {
+  async put(source: Readable | AsyncIterable<Uint8Array>, opts: PutOptions = {}): Promise<StoredBlob> {
+    const { blob, durable } = await this.write(source, opts);
+    await durable;
+    return blob;
+  }
+
+  async write(source: Readable | AsyncIterable<Uint8Array>, opts: PutOptions = {}): Promise<WrittenBlob> {
     const temp = await this.tempPath();
     const hash = createHash("sha256");
     const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
     let bytes = 0;
+    let handle: FileHandle | null = null;
     try {
-      const handle = await open(temp, "w");
-      let sha256: string;
+      handle = await open(temp, "w");
+      await writeBatched(source, handle, {
+        onChunk: (chunk) => {
+          bytes += chunk.length;
+          if (bytes > maxBytes) throw new BlobTooLargeError(maxBytes);
+          hash.update(chunk);
+          opts.onBytes?.(chunk.length);
+        },
+      });
+    } catch (error) {
+      if (source instanceof Readable) source.destroy();
+      await handle?.close();
+      await rm(temp, { force: true });
+      throw error;
+    }
+    const blob = { sha256: hash.digest("hex"), size: bytes };
+    return { blob, durable: this.seal(handle, temp, blob) };
+  }
+
+  /** Flushes a written temp file (unless the blob is stored already) and names it under its hash. */
+  private async seal(handle: FileHandle, temp: string, blob: StoredBlob): Promise<void> {
+    try {
       let synced = false;
       try {
-        await writeBatched(source, handle, {
-          onChunk: (chunk) => {
-            bytes += chunk.length;
-            if (bytes > maxBytes) throw new BlobTooLargeError(maxBytes);
-            hash.update(chunk);
-            opts.onBytes?.(chunk.length);
-          },
-        });
-        sha256 = hash.digest("hex");
         // A copy of a stored blob is dropped in `settle`; flushing it first would be wasted.
-        if (!(await this.has(sha256))) {
+        if (!(await this.has(blob.sha256))) {
           await handle.sync();
           synced = true;
         }
       } finally {
         await handle.close();
       }
-      return await this.settle(temp, sha256, bytes, { synced });
+      await this.settle(temp, blob.sha256, blob.size, { synced });
     } catch (error) {
-      if (source instanceof Readable) source.destroy();
       await rm(temp, { force: true });
       throw error;
     }

@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { HashingCounter, hashFile } from "./hashing";
-import { SHA256_PATTERN, type BlobStore, type ByteRange, type StoredBlob } from "./types";
+import { SHA256_PATTERN, type BlobStore, type ByteRange, type PutOptions, type StoredBlob, type WrittenBlob } from "./types";
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -73,10 +73,14 @@ export class S3BlobStore implements BlobStore {
     return path.join(this.stagingDir, randomUUID());
   }
 
-  async put(
-    source: Readable | AsyncIterable<Uint8Array>,
-    opts: { maxBytes?: number; onBytes?: (n: number) => void } = {},
-  ): Promise<StoredBlob> {
+  async put(source: Readable | AsyncIterable<Uint8Array>, opts: PutOptions = {}): Promise<StoredBlob> {
+    const { blob, durable } = await this.write(source, opts);
+    await durable;
+    return blob;
+  }
+
+  /** Uploads under a temp key while hashing; `durable` copies it under its hash (S3 has no rename). */
+  async write(source: Readable | AsyncIterable<Uint8Array>, opts: PutOptions = {}): Promise<WrittenBlob> {
     const temp = `tmp/${randomUUID()}`;
     const counter = new HashingCounter(opts.maxBytes, opts.onBytes);
     const upload = this.upload(temp, counter);
@@ -84,10 +88,6 @@ export class S3BlobStore implements BlobStore {
     const feeding = pipeline(source instanceof Readable ? source : Readable.from(source), counter);
     try {
       await Promise.all([feeding, uploading]);
-      const sha256 = counter.digest();
-      if (!(await this.has(sha256))) await this.copy(temp, this.key(sha256), counter.bytes);
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: temp }));
-      return { sha256, size: counter.bytes };
     } catch (error) {
       // An upload that gave up stops reading; destroying the counter keeps the feed from waiting forever.
       counter.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -97,6 +97,17 @@ export class S3BlobStore implements BlobStore {
       await this.abandon(temp, upload.uploadId);
       throw cause;
     }
+    const blob = { sha256: counter.digest(), size: counter.bytes };
+    const durable = (async () => {
+      try {
+        if (!(await this.has(blob.sha256))) await this.copy(temp, this.key(blob.sha256), blob.size);
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: temp }));
+      } catch (error) {
+        await this.abandon(temp);
+        throw error;
+      }
+    })();
+    return { blob, durable };
   }
 
   async putFile(filePath: string, opts: { sha256?: string } = {}): Promise<StoredBlob> {

@@ -2,6 +2,14 @@ import type { Readable } from "node:stream";
 
 export type StoredBlob = { sha256: string; size: number };
 
+/**
+ * A blob whose bytes are all written and hashed, and `durable`, which settles once it is flushed
+ * and named under its hash (or rejects, leaving nothing behind).
+ */
+export type WrittenBlob = { blob: StoredBlob; durable: Promise<void> };
+
+export type PutOptions = { maxBytes?: number; onBytes?: (n: number) => void };
+
 /** Thrown when a stream carries more bytes than the caller allowed; nothing is stored. */
 export class BlobTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -19,7 +27,13 @@ export type ByteRange = { start: number; end: number };
 export interface BlobStore {
   readonly kind: "fs" | "s3";
   /** Streams bytes in, hashing them on the way; rejects with BlobTooLargeError past `maxBytes`. */
-  put(source: Readable | AsyncIterable<Uint8Array>, opts?: { maxBytes?: number; onBytes?: (n: number) => void }): Promise<StoredBlob>;
+  put(source: Readable | AsyncIterable<Uint8Array>, opts?: PutOptions): Promise<StoredBlob>;
+  /**
+   * `put` in two steps: resolves once every byte is written and hashed, with the flush and naming
+   * still running in `durable` (what `put` waits for). A caller storing blobs one after another
+   * (an archive's entries) streams the next while the last one is flushed.
+   */
+  write(source: Readable | AsyncIterable<Uint8Array>, opts?: PutOptions): Promise<WrittenBlob>;
   /** Moves a finished local file into the store (it is consumed). `sha256` skips re-hashing when known. */
   putFile(filePath: string, opts?: { sha256?: string }): Promise<StoredBlob>;
   has(sha256: string): Promise<boolean>;

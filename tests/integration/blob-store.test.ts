@@ -147,6 +147,21 @@ describe.each(drivers)("$name blob store", (driver) => {
     expect(await readAll(await store.get(blob.sha256))).toEqual(bytes);
   });
 
+  it("write resolves once the bytes are in, and names the blob only when durable settles", async () => {
+    const { store, stored } = await server.fresh();
+    const { blob, durable } = await store.write(Readable.from(bytes));
+    expect(blob).toEqual({ sha256: sha256Of(bytes), size: bytes.length });
+    await durable;
+    expect(await store.has(blob.sha256)).toBe(true);
+    expect(await stored()).toEqual([expect.stringMatching(new RegExp(`${blob.sha256}$`))]);
+    expect(await readAll(await store.get(blob.sha256))).toEqual(bytes);
+    // A second write of the same bytes settles as the first one's copy and is dropped.
+    const again = await store.write(Readable.from(bytes));
+    await again.durable;
+    expect(again.blob).toEqual(blob);
+    expect(await stored()).toHaveLength(1);
+  });
+
   it("stores an empty blob", async () => {
     const { store } = await server.fresh();
     const blob = await store.put(Readable.from([]));
