@@ -24,3 +24,21 @@ export class TrailingWork {
     if (this.failure) throw this.failure.error;
   }
 }
+
+/**
+ * Runs `loop` with a TrailingWork of `limit` and waits for everything it left running. When the
+ * loop fails, the trailing work still settles before the failure is thrown (no flush or rename
+ * after the caller's cleanup); otherwise its first failure is thrown.
+ */
+export async function withTrailingWork<T>(limit: number, loop: (trailing: TrailingWork) => Promise<T>): Promise<T> {
+  const trailing = new TrailingWork(limit);
+  let result: T;
+  try {
+    result = await loop(trailing);
+  } catch (error) {
+    await trailing.drain().catch(() => {});
+    throw error;
+  }
+  await trailing.drain();
+  return result;
+}

@@ -16,7 +16,7 @@ import { PermanentSourceError, type SourceFile, type SourceListing } from "@/lib
 import { IngestLostError, IngestReporter } from "./progress";
 import { isPermanent, storeIngestedFile, writeIngestedFile } from "./store-file";
 import { inParallel } from "@/lib/async/in-parallel";
-import { TrailingWork } from "@/lib/async/trailing-work";
+import { withTrailingWork } from "@/lib/async/trailing-work";
 
 /** An ingest whose owner has not reported for this long is considered dead and may be taken over. */
 export const STALE_INGEST_MS = 2 * 60 * 1000;
@@ -35,10 +35,13 @@ async function ingestTree(db: Db, ingest: Ingest, files: SourceFile[]): Promise<
   ingest.reporter.set({ filesTotal: files.length, bytesTotal: total });
   await ingest.reporter.flush();
   await ingest.reporter.log(`Found ${files.length} file${files.length === 1 ? "" : "s"}${total === null ? "" : `, ${formatBytes(total)}`}.`);
-  await inParallel(files, PARALLEL_FILES, async (file) => {
-    await storeIngestedFile(db, ingest, { path: file.path, stream: await file.open(), expectedSha256: file.sha256 });
-    await ingest.reporter.log(`Stored ${file.path}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`);
-  });
+  // A lane moves on to its next file while the last one it wrote is flushed.
+  await withTrailingWork(PARALLEL_FILES, (flushing) =>
+    inParallel(files, PARALLEL_FILES, async (file) => {
+      const { stored } = await writeIngestedFile(db, ingest, { path: file.path, stream: await file.open(), expectedSha256: file.sha256 });
+      await flushing.add(stored.then(() => ingest.reporter.log(`Stored ${file.path}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`)));
+    }),
+  );
 }
 
 async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListing, { kind: "single" }>, scratchDir: string) {
@@ -54,10 +57,8 @@ async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListi
   await ingest.reporter.log(`Extracting ${name}${file.size === null ? "" : ` (${formatBytes(file.size)} compressed)`}.`);
   // Each entry streams in while the ones before it are flushed (an fsync of a 256 MiB entry takes
   // ~0.5 s here; one after the other they stalled the archive's stream for seconds).
-  const flushing = new TrailingWork(FLUSHING_ENTRIES);
-  let result;
-  try {
-    result = await extractArchive({
+  const result = await withTrailingWork(FLUSHING_ENTRIES, (flushing) =>
+    extractArchive({
       name,
       open: () => file.open(),
       scratchDir,
@@ -66,13 +67,8 @@ async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListi
         const { stored } = await writeIngestedFile(db, ingest, { path: entryPath, stream });
         await flushing.add(stored);
       },
-    });
-  } catch (error) {
-    // Every flush settles before the failure is handled: no rename after its cleanup.
-    await flushing.drain().catch(() => {});
-    throw error;
-  }
-  await flushing.drain();
+    }),
+  );
   await ingest.reporter.log(`Extracted ${result.entries} files, ${formatBytes(result.bytes)}.`);
 }
 

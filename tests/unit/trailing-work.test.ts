@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TrailingWork } from "@/lib/async/trailing-work";
+import { TrailingWork, withTrailingWork } from "@/lib/async/trailing-work";
 
 const later = (ms: number, fail?: string) =>
   new Promise<void>((resolve, reject) => setTimeout(() => (fail ? reject(new Error(fail)) : resolve()), ms));
@@ -28,5 +28,17 @@ describe("TrailingWork", () => {
     await slow.add(later(30).then(() => void (settled = true)));
     await expect(slow.drain()).rejects.toThrow("first");
     expect(settled).toBe(true);
+  });
+
+  it("withTrailingWork lets the trailing work settle before a failed loop's error is thrown", async () => {
+    let settled = false;
+    const run = withTrailingWork(4, async (trailing) => {
+      await trailing.add(later(30).then(() => void (settled = true)));
+      throw new Error("the loop broke");
+    });
+    await expect(run).rejects.toThrow("the loop broke");
+    expect(settled).toBe(true);
+    await expect(withTrailingWork(4, async (trailing) => trailing.add(later(1, "a flush broke")))).rejects.toThrow("a flush broke");
+    expect(await withTrailingWork(2, async () => 42)).toBe(42);
   });
 });
