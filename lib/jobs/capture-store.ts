@@ -1,6 +1,7 @@
 import { constants, createReadStream } from "node:fs";
 import { lstat, open, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
+import { withTrailingWork } from "@/lib/async/trailing-work";
 import { isUniqueViolation } from "@/lib/auth/accounts";
 import type { Db } from "@/lib/db/client";
 import { findCheckpoint, insertCheckpoint, insertLog, updateCheckpoint } from "@/lib/db/queries/checkpoints";
@@ -10,6 +11,9 @@ import { formatBytes } from "@/lib/format";
 import { uploadBudget } from "@/lib/checkpoints/limits";
 import { BlobTooLargeError, getBlobStore } from "@/lib/storage";
 import { ProgressReporter } from "@/lib/tasks/progress-reporter";
+
+/** Captured files whose flush may still run while the next one is stored. */
+const FLUSHING_FILES = 4;
 
 export type CapturingJob = { id: string; orgId: string; name: string; creatorUserId: string | null };
 export type CaptureFile = { absolute: string; path: string };
@@ -105,18 +109,25 @@ export async function captureFiles(db: Db, job: CapturingJob, part: { root: stri
     });
     // The same limits as an upload: the checkpoint cap and the organization's quota.
     const budget = await uploadBudget(db, row);
-    for (const file of part.files) {
-      const handle = await openRegular(file.absolute, part.root);
-      const stream = createReadStream("", { fd: handle, highWaterMark: 1 << 20 });
-      const blob = await getBlobStore()
-        .put(stream, { maxBytes: budget.maxBytes - size, onBytes: (n) => progress.addBytes(n) })
-        .catch((error: unknown) => {
-          throw error instanceof BlobTooLargeError ? budget.error() : error;
-        });
-      await putFileRow(db, { checkpointId: row.id, path: file.path, ...blob });
-      size += blob.size;
-      progress.fileDone();
-    }
+    // Each file streams in while the ones before it are flushed; a row only names a durable blob.
+    await withTrailingWork(FLUSHING_FILES, async (flushing) => {
+      for (const file of part.files) {
+        const handle = await openRegular(file.absolute, part.root);
+        const stream = createReadStream("", { fd: handle, highWaterMark: 1 << 20 });
+        const { blob, durable } = await getBlobStore()
+          .write(stream, { maxBytes: budget.maxBytes - size, onBytes: (n) => progress.addBytes(n) })
+          .catch((error: unknown) => {
+            throw error instanceof BlobTooLargeError ? budget.error() : error;
+          });
+        size += blob.size;
+        await flushing.add(
+          durable.then(async () => {
+            await putFileRow(db, { checkpointId: row.id, path: file.path, ...blob });
+            progress.fileDone();
+          }),
+        );
+      }
+    });
     await progress.settled();
     const now = new Date();
     await updateCheckpoint(db, { orgId: job.orgId, id: row.id }, {
