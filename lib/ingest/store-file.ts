@@ -3,7 +3,7 @@ import { ApiError } from "@/lib/api/errors";
 import type { Budget } from "@/lib/checkpoints/limits";
 import { filePathProblem } from "@/lib/checkpoints/naming";
 import type { Db } from "@/lib/db/client";
-import { putFileRow } from "@/lib/db/queries/files";
+import { putFileRow, recordBlob } from "@/lib/db/queries/files";
 import { BlobTooLargeError, getBlobStore } from "@/lib/storage";
 import { PermanentSourceError } from "@/lib/sources/types";
 import type { IngestReporter } from "./progress";
@@ -38,8 +38,8 @@ export async function writeIngestedFile(db: Db, ingest: IngestContext, file: Ing
   }
   const { blob, durable } = written;
   if (file.expectedSha256 && file.expectedSha256.toLowerCase() !== blob.sha256) {
-    // Stored or not, the blob is garbage to this checkpoint; collection removes it if nothing else uses it.
-    await durable.catch(() => {});
+    // Recorded without a file, so blob collection removes it after its grace period unless a file uses it.
+    await durable.then(() => recordBlob(db, blob)).catch(() => {});
     throw new Error(`${file.path} arrived corrupted: its SHA-256 is ${blob.sha256}, the source says ${file.expectedSha256}.`);
   }
   ingest.addUsed(blob.size);

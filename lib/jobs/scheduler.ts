@@ -94,7 +94,7 @@ export class JobScheduler {
 
   /** Starts a job its creator wrote as running here (with `reserveSlot`), from the inputs it read. */
   launchCreated(job: Job, inputs: MountInput[], slot: SlotReservation): void {
-    void this.launch(job, { inputs, slot });
+    void this.launch(job, slot, inputs);
   }
 
   /** Servers sharing one Postgres: look for queued jobs now and then, not only when asked. */
@@ -152,22 +152,35 @@ export class JobScheduler {
 
   private async pump(): Promise<void> {
     for (;;) {
-      const db = await getDb();
-      const job = await claimQueuedJob(db, { instance: this.instance, maxRunning: config().maxRunningJobs - this.reserved });
-      if (!job) return;
-      await this.launch(job);
+      // The claim holds a slot too: a job created while it is in flight must not take the same one.
+      const slot = this.reserveSlot();
+      if (!slot) return;
+      let job: Job | null;
+      try {
+        const db = await getDb();
+        job = await claimQueuedJob(db, { instance: this.instance, maxRunning: config().maxRunningJobs - (this.reserved - 1) });
+      } catch (error) {
+        slot.release();
+        throw error;
+      }
+      if (!job) {
+        slot.release();
+        return;
+      }
+      await this.launch(job, slot);
     }
   }
 
-  private async launch(job: Job, created?: { inputs: MountInput[]; slot: SlotReservation }): Promise<void> {
+  /** Starts a job written as running here; the slot it held becomes its place in `running`. */
+  private async launch(job: Job, slot: SlotReservation, known?: MountInput[]): Promise<void> {
     const logs = new JobLogWriter(getDb, job.id);
     const entry: Running = { job, logs, capture: null, stopping: false };
     this.running.set(job.id, entry);
-    created?.slot.release();
+    slot.release();
     this.ensureTicker();
     try {
       const db = await getDb();
-      const inputs = created?.inputs ?? (await this.inputsOf(db, job.id));
+      const inputs = known ?? (await this.inputsOf(db, job.id));
       const env = decryptSecret(job.envCiphertext, envContext(job.orgId, job.id));
       const started = Date.now();
       const handle = await this.runner.start(

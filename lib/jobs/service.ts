@@ -109,7 +109,11 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
       return inserted;
     });
   } catch (error) {
-    slot?.release();
+    if (slot) {
+      slot.release();
+      // A claim may have found no slot because of this one: a queued job must not wait for a poll.
+      void scheduler.kick();
+    }
     if (isUniqueViolation(error)) throw nameTaken(body.name);
     throw error;
   }

@@ -20,6 +20,8 @@ async function fsyncPath(target: string): Promise<void> {
 export class FsBlobStore implements BlobStore {
   readonly kind = "fs" as const;
   private readonly tmpDir: string;
+  /** The settle in flight per blob, so copies of one blob settle one after another. */
+  private readonly settling = new Map<string, Promise<StoredBlob>>();
 
   constructor(private readonly root: string) {
     this.tmpDir = path.join(root, "tmp");
@@ -95,8 +97,23 @@ export class FsBlobStore implements BlobStore {
     return this.settle(filePath, sha256, size);
   }
 
-  /** fsync, then rename under the hash — or drop the copy when the blob is already stored. */
-  private async settle(file: string, sha256: string, size: number, opts: { synced?: boolean } = {}): Promise<StoredBlob> {
+  /**
+   * fsync, then rename under the hash — or drop the copy when the blob is already stored. One at a
+   * time per blob: a copy must not be dropped as stored while the first one is between its rename
+   * and its directory's fsync (a crash then would lose the blob a manifest row already names).
+   */
+  private settle(file: string, sha256: string, size: number, opts: { synced?: boolean } = {}): Promise<StoredBlob> {
+    const before = this.settling.get(sha256);
+    const mine = (before ?? Promise.resolve()).catch(() => {}).then(() => this.settleNow(file, sha256, size, opts));
+    this.settling.set(sha256, mine);
+    const forget = () => {
+      if (this.settling.get(sha256) === mine) this.settling.delete(sha256);
+    };
+    mine.then(forget, forget);
+    return mine;
+  }
+
+  private async settleNow(file: string, sha256: string, size: number, opts: { synced?: boolean }): Promise<StoredBlob> {
     const target = this.localPath(sha256);
     if (await this.has(sha256)) {
       await unlink(file);

@@ -3,13 +3,17 @@ import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as list from "@/app/api/v1/checkpoints/route";
 import * as one from "@/app/api/v1/checkpoints/[ref]/route";
 import * as logs from "@/app/api/v1/checkpoints/[ref]/logs/route";
 import { getDb } from "@/lib/db/client";
+import { unreferencedBlobs } from "@/lib/db/queries/files";
+import { IngestReporter } from "@/lib/ingest/progress";
 import { runIngest } from "@/lib/ingest/run";
+import { storeIngestedFile } from "@/lib/ingest/store-file";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { guardedAgents } from "@/lib/net/agents";
 import { sendTask, stopBoss, workQueue } from "@/lib/queue/boss";
@@ -123,10 +127,29 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
     await workQueue<{ n: string }>(queue, 1, { batchSize: 1, pollingIntervalSeconds: 60, includeMetadata: true }, async ([job]) => {
       seen.push(job.data.n);
     });
-    await new Promise((r) => setTimeout(r, 300)); // the worker's first fetch found nothing; it sleeps
+    const until = async (count: number) => {
+      for (let i = 0; i < 100 && seen.length < count; i += 1) await new Promise((r) => setTimeout(r, 100));
+    };
     await sendTask(queue, { n: "first" }, {});
-    for (let i = 0; i < 100 && seen.length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
-    expect(seen).toEqual(["first"]);
+    await until(1);
+    // The worker has run a task, found nothing more and gone to sleep for a minute.
+    await new Promise((r) => setTimeout(r, 500));
+    await sendTask(queue, { n: "second" }, {});
+    await until(2);
+    expect(seen).toEqual(["first", "second"]);
+  });
+
+  it("refuses a file whose SHA-256 is not the one its source vouches for, and leaves its blob to collection", async () => {
+    const id = (await json<Checkpoint>(await call(list.POST, "/x", { method: "POST", token: user.token, body: { name: "vouched", sourceType: "local" } }))).metadata.id;
+    const db = await getDb();
+    const reporter = new IngestReporter(db, { checkpointId: id, token: "test" });
+    const ingest = { checkpointId: id, budget: { maxBytes: 1 << 30, error: () => new Error("over") } as never, reporter, usedBytes: () => 0, addUsed: () => {} };
+    const body = randomBytes(1000);
+    const stored = storeIngestedFile(db, ingest, { path: "w.bin", stream: Readable.from([body]), expectedSha256: "0".repeat(64) });
+    await expect(stored).rejects.toThrow(`w.bin arrived corrupted: its SHA-256 is ${sha(body)}, the source says ${"0".repeat(64)}.`);
+    expect((await get(id)).status.fileCount).toBe(0);
+    const collectable = await unreferencedBlobs(db, { olderThan: new Date(Date.now() + 60_000), limit: 1000 });
+    expect(collectable.map((b) => b.sha256)).toContain(sha(body));
   });
 
   it("a 404 fails permanently with a sentence, and never leaves files behind", async () => {

@@ -24,11 +24,16 @@ export async function findFile(db: Db, { checkpointId, path }: { checkpointId: s
  * Records a file of a checkpoint (replacing one at the same path) and keeps the checkpoint's
  * size and file count in step, in the caller's transaction.
  */
+/** A stored blob, known to collection (which removes it once no file uses it). */
+export async function recordBlob(db: Db, { sha256, size }: { sha256: string; size: number }) {
+  await db.insert(blobs).values({ sha256, size }).onConflictDoNothing();
+}
+
 export async function putFileRow(
   db: Db,
   { checkpointId, path, size, sha256 }: { checkpointId: string; path: string; size: number; sha256: string },
 ) {
-  await db.insert(blobs).values({ sha256, size }).onConflictDoNothing();
+  await recordBlob(db, { sha256, size });
   const previous = await findFile(db, { checkpointId, path });
   await db
     .insert(checkpointFiles)
