@@ -1,6 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
+import { useCursorPages } from "@/lib/hooks/use-cursor-pages";
 import { useCatalog } from "@/lib/hooks/use-catalog";
 import { useDebouncedValue } from "@/lib/hooks/use-debounced-value";
 import { useCanWrite, useMe } from "@/lib/hooks/use-me";
@@ -18,9 +19,8 @@ export function CatalogList() {
   const canWrite = useCanWrite();
   const [text, setText] = useState("");
   const q = useDebouncedValue(text.trim(), 300);
-  const [pages, setPages] = useState<{ q: string; cursors: (string | undefined)[] }>({ q, cursors: [undefined] });
-  const cursors = pages.q === q ? pages.cursors : [undefined];
-  const list = useCatalog({ q: q || undefined, sort: q ? "name" : "-createdAt", limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] });
+  const pages = useCursorPages(q);
+  const list = useCatalog({ q: q || undefined, sort: q ? "name" : "-createdAt", limit: PAGE_SIZE, cursor: pages.cursor });
   const orgs: OrgNames = useMemo(
     () => ({ currentOrgId: me.data?.org.id, names: new Map(me.data?.orgs.map((org) => [org.id, org.name])) }),
     [me.data],
@@ -45,9 +45,7 @@ export function CatalogList() {
 
       <PagedList
         query={list}
-        page={cursors.length}
-        onPrevious={() => setPages({ q, cursors: cursors.slice(0, -1) })}
-        onNext={(cursor) => setPages({ q, cursors: [...cursors, cursor] })}
+        pages={pages}
         skeleton={<CatalogTableSkeleton />}
         what="the catalog"
         empty={

@@ -5,6 +5,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useState } from "react";
 import type { CheckpointSort } from "@/lib/api/schemas/checkpoints";
 import type { CheckpointStatus, SourceType } from "@/lib/db/schema";
+import { useCursorPages } from "@/lib/hooks/use-cursor-pages";
 import { useCanWrite } from "@/lib/hooks/use-me";
 import { useCheckpointList } from "@/lib/hooks/use-checkpoints";
 import { CheckpointFilters, type CheckpointFilterValues } from "./checkpoint-filters";
@@ -56,10 +57,8 @@ export function CheckpointsDashboard() {
   const canWrite = useCanWrite();
   const [resets, setResets] = useState(0);
   const viewKey = JSON.stringify([filters, sort]);
-  // Cursors of the pages before the current one; a new filter or sort starts over at page 1.
-  const [pages, setPages] = useState<{ viewKey: string; cursors: (string | undefined)[] }>({ viewKey, cursors: [undefined] });
-  const cursors = pages.viewKey === viewKey ? pages.cursors : [undefined];
-  const cursor = cursors[cursors.length - 1];
+  // A new filter or sort starts over at page 1.
+  const pages = useCursorPages(viewKey);
 
   const list = useCheckpointList({
     q: filters.q || undefined,
@@ -67,7 +66,7 @@ export function CheckpointsDashboard() {
     sourceType: filters.sourceType || undefined,
     sort,
     limit: PAGE_SIZE,
-    cursor,
+    cursor: pages.cursor,
   });
   const filtered = Boolean(filters.q || filters.status || filters.sourceType);
   const data = list.data;
@@ -96,9 +95,7 @@ export function CheckpointsDashboard() {
 
       <PagedList
         query={list}
-        page={cursors.length}
-        onPrevious={() => setPages({ viewKey, cursors: cursors.slice(0, -1) })}
-        onNext={(cursor) => setPages({ viewKey, cursors: [...cursors, cursor] })}
+        pages={pages}
         skeleton={<CheckpointTableSkeleton />}
         what="checkpoints"
         empty={

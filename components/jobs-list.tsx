@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import type { JobStatus } from "@/lib/api/schemas/jobs";
+import { useCursorPages } from "@/lib/hooks/use-cursor-pages";
 import { useJobList } from "@/lib/hooks/use-jobs";
 import { useCanWrite, useMe } from "@/lib/hooks/use-me";
 import { jobStatusOptions } from "./job-status-badge";
@@ -18,8 +19,8 @@ export function JobsList() {
   const canWrite = useCanWrite();
   const me = useMe();
   const [status, setStatus] = useState<JobStatus | "">("");
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const list = useJobList({ status: status || undefined, limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] });
+  const pages = useCursorPages(status);
+  const list = useJobList({ status: status || undefined, limit: PAGE_SIZE, cursor: pages.cursor });
   const data = list.data;
   const active = data?.items.filter((job) => job.status === "running" || job.status === "queued").length ?? 0;
 
@@ -49,10 +50,7 @@ export function JobsList() {
         <Select
           id="job-status-filter"
           value={status}
-          onChange={(event) => {
-            setStatus(event.target.value as JobStatus | "");
-            setCursors([undefined]);
-          }}
+          onChange={(event) => setStatus(event.target.value as JobStatus | "")}
           className="w-auto"
         >
           <option value="">All statuses</option>
@@ -66,9 +64,7 @@ export function JobsList() {
 
       <PagedList
         query={list}
-        page={cursors.length}
-        onPrevious={() => setCursors(cursors.slice(0, -1))}
-        onNext={(cursor) => setCursors([...cursors, cursor])}
+        pages={pages}
         skeleton={<JobTableSkeleton />}
         what="jobs"
         empty={

@@ -2,6 +2,7 @@
 
 import type { ReactNode } from "react";
 import type { UseQueryResult } from "@tanstack/react-query";
+import type { CursorPages } from "@/lib/hooks/use-cursor-pages";
 import { Pagination } from "./pagination";
 import { ErrorState } from "./ui/error-state";
 
@@ -14,9 +15,7 @@ type Page = { items: unknown[]; nextCursor: string | null };
  */
 export function PagedList<P extends Page>({
   query,
-  page,
-  onPrevious,
-  onNext,
+  pages,
   skeleton,
   what,
   empty,
@@ -24,10 +23,8 @@ export function PagedList<P extends Page>({
   children,
 }: {
   query: UseQueryResult<P>;
-  /** 1-based page number: the cursor stack's depth. */
-  page: number;
-  onPrevious: () => void;
-  onNext: (cursor: string) => void;
+  /** The list's cursor stack (useCursorPages). */
+  pages: CursorPages;
   skeleton: ReactNode;
   /** What the list holds, for the error titles ("Could not load jobs"). */
   what: string;
@@ -41,7 +38,7 @@ export function PagedList<P extends Page>({
   if (query.isPending) return skeleton;
   if (query.isError && !data) return <ErrorState title={`Could not load ${what}`} error={query.error} onRetry={() => void query.refetch()} />;
   if (!data) return null;
-  if (data.items.length === 0 && page === 1) return empty;
+  if (data.items.length === 0 && pages.page === 1) return empty;
   return (
     <>
       {query.isError && <ErrorState title={`Could not refresh ${what}`} error={query.error} onRetry={() => void query.refetch()} />}
@@ -49,12 +46,12 @@ export function PagedList<P extends Page>({
       <div className={query.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>{children(data)}</div>
       <div className="flex justify-end">
         <Pagination
-          page={page}
-          hasPrevious={page > 1}
+          page={pages.page}
+          hasPrevious={pages.page > 1}
           hasNext={Boolean(data.nextCursor)}
           busy={query.isPlaceholderData}
-          onPrevious={onPrevious}
-          onNext={() => data.nextCursor && onNext(data.nextCursor)}
+          onPrevious={pages.previous}
+          onNext={() => data.nextCursor && pages.next(data.nextCursor)}
         />
       </div>
     </>

@@ -20,7 +20,7 @@ export const envContext = (orgId: string, jobId: string) => `job-env:${orgId}:${
 
 type Running = { job: Job; logs: JobLogWriter; capture: OutputCapture | null; stopping: boolean };
 
-/** A runner slot held for a job being created on this server (see `reserveSlot`). */
+/** A runner slot held for a job being created or claimed on this server (see `reserveSlot`). */
 export type SlotReservation = { release(): void };
 
 /**
@@ -37,7 +37,7 @@ export class JobScheduler {
   private wanted = false;
   private ticker: NodeJS.Timeout | null = null;
   private ticks = 0;
-  /** Slots held by jobs being created here, not yet in `running`. */
+  /** Slots held by jobs being created or claimed here, not yet in `running`. */
   private reserved = 0;
 
   constructor(runner?: JobRunner) {
@@ -74,10 +74,10 @@ export class JobScheduler {
   }
 
   /**
-   * A free runner slot for a job being created on this server, or null when all are taken. The
-   * creating transaction then writes the job as running here and hands it to `launchCreated` with
-   * the checkpoints it read: a launch without a claim round or a second read of the manifests.
-   * Claims from the queue count held slots as taken, so the limit holds while the creation commits.
+   * A free runner slot, or null when all are taken. A job's creating transaction that gets one
+   * writes the job as running here and hands it to `launchCreated` with the checkpoints it read: a
+   * launch without a claim round or a second read of the manifests. A claim from the queue holds
+   * one while it is in flight, so the limit holds whichever commits first.
    */
   reserveSlot(): SlotReservation | null {
     if (this.running.size + this.reserved >= config().maxRunningJobs) return null;
