@@ -1,8 +1,24 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Api } from "./api";
-import { bytesFromEnv, fixed, GiB, mbPerSecond, MB, runCommand, timed, writeRandomFile, type Benchmark, type BenchContext, type Row } from "./harness";
+import {
+  bytesFromEnv,
+  fixed,
+  GiB,
+  mbPerSecond,
+  MB,
+  percentile,
+  runCommand,
+  settleDisk,
+  sha256File,
+  timed,
+  writeRandomFile,
+  type Benchmark,
+  type BenchContext,
+  type Row,
+} from "./harness";
 import { rcloneEnv, S3_ACCESS, startFileServer, startS3rver } from "./ingest-peers";
 import { RssSampler, type Server } from "./server";
 
@@ -13,7 +29,7 @@ const RSS_TARGET_MB = 300;
 const S3_FILES = 8;
 const TAR_FILES = 4;
 const BUCKET = "bench";
-// Often enough to time a multi-second ingest; each poll costs the server a request.
+// How often the benchmark asks whether an ingest is done; its time comes from the creation log.
 const POLL_MS = 250;
 
 type Expected = Map<string, string>;
@@ -30,17 +46,28 @@ async function randomFiles(dir: string, prefix: string, count: number, total: nu
   return expected;
 }
 
-/** Polls the checkpoint until it is ready (or failed: thrown); when it left `new` and when it finished. */
-async function waitUntilReady(api: Api, checkpointId: string, started: number): Promise<{ startedMs: number; doneMs: number }> {
-  let startedMs = Number.NaN;
+/**
+ * Polls the checkpoint until it is ready (or failed: thrown), then reads its creation log: when
+ * the ingest started (its first "Attempt" line) and when it was sealed (the "Ready" line), as
+ * milliseconds after `startedAt` (Date.now() before the POST; the server runs on this machine's
+ * clock). Timing from the log costs the server nothing, where polling often enough to time a
+ * two-second ingest would cost it a request every few milliseconds.
+ */
+async function waitUntilReady(api: Api, checkpointId: string, startedAt: number): Promise<{ startedMs: number; doneMs: number }> {
   for (;;) {
     const { status, message } = await api.status(checkpointId);
-    if (status !== "new" && Number.isNaN(startedMs)) startedMs = performance.now() - started;
-    if (status === "ready") return { startedMs, doneMs: performance.now() - started };
+    if (status === "ready") break;
     if (status === "failed") throw new Error(`the ingest failed: ${message ?? "(no message)"}`);
-    if (performance.now() - started > 10 * 60_000) throw new Error(`the ingest was still '${status}' after 10 minutes`);
+    if (Date.now() - startedAt > 10 * 60_000) throw new Error(`the ingest was still '${status}' after 10 minutes`);
     await sleep(POLL_MS);
   }
+  const { items } = await api.json<{ items: { at: string; message: string }[] }>("GET", `/api/v1/checkpoints/${checkpointId}/logs`);
+  const at = (prefix: string) => {
+    const line = items.findLast((item) => item.message.startsWith(prefix));
+    if (!line) throw new Error(`the creation log has no '${prefix}' line`);
+    return Date.parse(line.at) - startedAt;
+  };
+  return { startedMs: at("Attempt"), doneMs: at("Ready") };
 }
 
 type Ingested = { ms: number; queuedMs: number; rssGrowth: number; rssBaseline: number; serverCpu: number; intact: boolean };
@@ -50,9 +77,9 @@ async function ingest(server: Server, api: Api, create: () => Promise<string>, e
   const sampler = new RssSampler(server);
   const cpuBefore = server.cpuSeconds();
   sampler.start();
-  const started = performance.now();
+  const startedAt = Date.now();
   const id = await create();
-  const { startedMs, doneMs } = await waitUntilReady(api, id, started);
+  const { startedMs, doneMs } = await waitUntilReady(api, id, startedAt);
   const rss = sampler.stop();
   const serverCpu = server.cpuSeconds() - cpuBefore;
   const files = await api.files(id);
@@ -69,26 +96,48 @@ function commonRows(name: string, result: Ingested): Row[] {
   ];
 }
 
+/** Web pairs (curl, then Cairn); the medians are reported. */
+const WEB_RUNS = 3;
+
 async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string, size: number): Promise<Row[]> {
   const file = path.join(dir, "web-model.bin");
-  const sha256 = await writeRandomFile(file, size);
+  await writeRandomFile(file, size);
   const peer = await startFileServer(file);
   try {
-    ctx.log("web: curl -o, then Cairn…");
-    const out = path.join(dir, "curl-out.bin");
-    const curl = await timed(() => runCommand("curl", ["-sSf", "-o", out, peer.url]));
-    await rm(out);
-    const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-web", "web", peer.url), new Map([["web-model.bin", sha256]]));
+    const curlRuns: number[] = [];
+    const runs: Ingested[] = [];
+    for (let run = 1; run <= WEB_RUNS; run++) {
+      // New first bytes each run: Cairn stores the file again instead of finding its blob stored.
+      const handle = await open(file, "r+");
+      await handle.write(randomBytes(16), 0, 16, 0);
+      await handle.close();
+      const sha256 = await sha256File(file);
+      ctx.log(`web ${run}/${WEB_RUNS}: curl -o, then Cairn…`);
+      const out = path.join(dir, "curl-out.bin");
+      await settleDisk();
+      curlRuns.push((await timed(() => runCommand("curl", ["-sSf", "-o", out, peer.url]))).ms);
+      await rm(out);
+      await settleDisk();
+      runs.push(await ingest(server, api, () => api.createSourceCheckpoint(`bench-web-${run}`, "web", peer.url), new Map([["web-model.bin", sha256]])));
+    }
+    const result = medianRun(runs);
     const mbps = mbPerSecond(size, result.ms);
-    const curlMbps = mbPerSecond(size, curl.ms);
+    const curlMbps = mbPerSecond(size, percentile(curlRuns, 50));
     return [
       { benchmark: "ingest/web", metric: "throughput", value: `${fixed(mbps)} MB/s`, baseline: `curl ${fixed(curlMbps)} MB/s`, ratio: mbps / curlMbps, target: `≥ ${WEB_TARGET}`, pass: mbps / curlMbps >= WEB_TARGET },
+      { benchmark: "ingest/web", metric: `times of ${WEB_RUNS} runs`, value: runs.map((r) => fixed(r.ms / 1000, 2)).join(" / ") + " s", baseline: `curl ${curlRuns.map((ms) => fixed(ms / 1000, 2)).join(" / ")} s` },
       ...commonRows("ingest/web", result),
     ];
   } finally {
     await peer.stop();
     await rm(file, { force: true });
   }
+}
+
+/** The run of median time, with the worst memory growth and whether every run stored the right bytes. */
+function medianRun(runs: Ingested[]): Ingested {
+  const median = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)];
+  return { ...median, rssGrowth: Math.max(...runs.map((r) => r.rssGrowth)), intact: runs.every((r) => r.intact) };
 }
 
 async function s3Case(ctx: BenchContext, server: Server, api: Api, dir: string, size: number): Promise<Row[]> {
@@ -108,8 +157,10 @@ async function s3Case(ctx: BenchContext, server: Server, api: Api, dir: string, 
 
     ctx.log("s3: rclone copy, then Cairn…");
     const out = path.join(dir, "rclone-out");
+    await settleDisk();
     const rclone = await timed(() => runCommand("rclone", ["copy", `bench:${BUCKET}/model/`, out], { env }));
     await rm(out, { recursive: true });
+    await settleDisk();
     const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-s3", "s3", `s3://${BUCKET}/model/`, "bench-s3rver"), expected);
     const mbps = mbPerSecond(size, result.ms);
     const rcloneMbps = mbPerSecond(size, rclone.ms);
@@ -132,8 +183,10 @@ async function tarCase(ctx: BenchContext, server: Server, api: Api, datastore: s
   ctx.log("tar.gz: tar xzf, then Cairn…");
   const out = path.join(datastore, "..", "tar-out");
   await mkdir(out, { recursive: true });
+  await settleDisk();
   const tar = await timed(() => runCommand("tar", ["xzf", archive, "-C", out]));
   await rm(out, { recursive: true });
+  await settleDisk();
   const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-targz", "datastore", archive), expected);
   const ratio = result.ms / tar.ms;
   return [

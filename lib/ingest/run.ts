@@ -38,7 +38,7 @@ async function ingestTree(db: Db, ingest: Ingest, files: SourceFile[]): Promise<
   // A lane moves on to its next file while the last one it wrote is flushed.
   await withTrailingWork(PARALLEL_FILES, (flushing) =>
     inParallel(files, PARALLEL_FILES, async (file) => {
-      const { stored } = await writeIngestedFile(db, ingest, { path: file.path, stream: await file.open(), expectedSha256: file.sha256 });
+      const { stored } = await writeIngestedFile(db, ingest, { path: file.path, open: () => file.open(), ranges: file.ranges, expectedSha256: file.sha256 });
       await flushing.add(stored.then(() => ingest.reporter.log(`Stored ${file.path}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`)));
     }),
   );
@@ -49,7 +49,7 @@ async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListi
   if (!archiveKind(name)) {
     ingest.reporter.set({ filesTotal: 1, bytesTotal: file.size });
     await ingest.reporter.log(`Downloading ${name}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`);
-    await storeIngestedFile(db, ingest, { path: name, stream: await file.open(), expectedSha256: file.sha256 });
+    await storeIngestedFile(db, ingest, { path: name, open: () => file.open(), ranges: file.ranges, expectedSha256: file.sha256 });
     return;
   }
   ingest.reporter.set({ status: "extracting", bytesTotal: null, filesTotal: null });
@@ -64,7 +64,7 @@ async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListi
       scratchDir,
       limits: archiveLimits(ingest.budget.maxBytes),
       onEntry: async (entryPath, stream) => {
-        const { stored } = await writeIngestedFile(db, ingest, { path: entryPath, stream });
+        const { stored } = await writeIngestedFile(db, ingest, { path: entryPath, open: async () => stream });
         await flushing.add(stored);
       },
     }),

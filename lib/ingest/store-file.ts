@@ -4,12 +4,14 @@ import type { Budget } from "@/lib/checkpoints/limits";
 import { filePathProblem } from "@/lib/checkpoints/naming";
 import type { Db } from "@/lib/db/client";
 import { putFileRow, recordBlob } from "@/lib/db/queries/files";
-import { BlobTooLargeError, getBlobStore } from "@/lib/storage";
+import { downloadRanges, type RangedSource } from "@/lib/sources/ranged-stream";
 import { PermanentSourceError } from "@/lib/sources/types";
+import { BlobTooLargeError, getBlobStore, type BlobStore, type WrittenBlob } from "@/lib/storage";
 import type { IngestReporter } from "./progress";
 
 type IngestContext = { checkpointId: string; budget: Budget; reporter: IngestReporter; usedBytes: () => number; addUsed: (n: number) => void };
-type IngestedFile = { path: string; stream: Readable; expectedSha256?: string };
+/** One file to store: its bytes as a stream, or as ranges when the source offers them. */
+type IngestedFile = { path: string; open(): Promise<Readable>; ranges?: RangedSource; expectedSha256?: string };
 
 /**
  * Streams one file of an ingest into the blob store (hashing on the way, within the budget) and
@@ -29,9 +31,14 @@ export async function writeIngestedFile(db: Db, ingest: IngestContext, file: Ing
   const problem = filePathProblem(file.path);
   if (problem) throw new PermanentSourceError(`The source has a file Cairn cannot store: ${problem}`);
   const maxBytes = Math.max(0, ingest.budget.maxBytes - ingest.usedBytes());
+  const store = getBlobStore();
+  const onBytes = (n: number) => ingest.reporter.addBytes(n);
   let written;
   try {
-    written = await getBlobStore().write(file.stream, { maxBytes, onBytes: (n) => ingest.reporter.addBytes(n) });
+    written =
+      file.ranges && store.openPositional
+        ? await downloadToBlob(store.openPositional.bind(store), file.ranges, { maxBytes, onBytes })
+        : await store.write(await file.open(), { maxBytes, onBytes });
   } catch (error) {
     if (error instanceof BlobTooLargeError) throw new PermanentSourceError(ingest.budget.error().message);
     throw error;
@@ -49,6 +56,25 @@ export async function writeIngestedFile(db: Db, ingest: IngestContext, file: Ing
     ingest.reporter.fileDone();
   })();
   return { stored };
+}
+
+/**
+ * A large object fetched as parallel ranges straight into a blob's file, each at its offset, hashed
+ * behind them (no range is held in memory waiting for the ones before it).
+ */
+async function downloadToBlob(
+  openPositional: NonNullable<BlobStore["openPositional"]>,
+  ranges: RangedSource,
+  opts: { maxBytes: number; onBytes(n: number): void },
+): Promise<WrittenBlob> {
+  const target = await openPositional(ranges.size, { maxBytes: opts.maxBytes });
+  try {
+    await downloadRanges(ranges, target, { onBytes: opts.onBytes });
+  } catch (error) {
+    await target.abort();
+    throw error;
+  }
+  return target.finish();
 }
 
 export function isPermanent(error: unknown): boolean {

@@ -10,7 +10,7 @@ import {
 } from "@azure/storage-blob";
 import { guardedAgents } from "@/lib/net/agents";
 import { cloudProblems, toSourceError, treePath } from "./cloud-errors";
-import { openObject, type RangedTuning } from "./ranged-stream";
+import { objectReader, type RangedTuning } from "./ranged-stream";
 import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "./types";
 
 /** Knobs for tests and tuning; the defaults suit production. */
@@ -153,14 +153,12 @@ export function createAzureSource(options: AzureSourceOptions = {}): SourceAdapt
     return {
       path,
       size,
-      open: ({ signal } = {}) =>
-        openObject({
-          size,
-          signal,
-          tuning: options.ranged,
-          fetchWhole: (s) => get(0, undefined, s),
-          fetchRange: (start, end, s) => get(start, end - start + 1, s),
-        }),
+      ...objectReader({
+        size,
+        tuning: options.ranged,
+        fetchWhole: (s) => get(0, undefined, s),
+        fetchRange: (start, end, s) => get(start, end - start + 1, s),
+      }),
     };
   }
 

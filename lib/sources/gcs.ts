@@ -6,7 +6,7 @@ import { PassThroughClient, type JWTInput } from "google-auth-library";
 import { pool as bundledPool } from "teeny-request/build/src/agents";
 import { GuardedHttpAgent, GuardedHttpsAgent, guardedAgents } from "@/lib/net/agents";
 import { cloudProblems, refuseBlockedEndpoint, toSourceError, treePath, withSourceErrors } from "./cloud-errors";
-import { openObject, type RangedTuning } from "./ranged-stream";
+import { objectReader, type RangedTuning } from "./ranged-stream";
 import { ruleFor } from "./rules";
 import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "./types";
 
@@ -161,14 +161,12 @@ export function createGcsSource(options: GcsSourceOptions = {}): SourceAdapter {
     return {
       path,
       size,
-      open: ({ signal } = {}) =>
-        openObject({
-          size,
-          signal,
-          tuning: options.ranged,
-          fetchWhole: async (s) => readObject(file, uri, bucket, undefined, s),
-          fetchRange: async (start, end, s) => readObject(file, uri, bucket, { start, end }, s),
-        }),
+      ...objectReader({
+        size,
+        tuning: options.ranged,
+        fetchWhole: async (s) => readObject(file, uri, bucket, undefined, s),
+        fetchRange: async (start, end, s) => readObject(file, uri, bucket, { start, end }, s),
+      }),
     };
   }
 

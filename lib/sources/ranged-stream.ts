@@ -1,6 +1,8 @@
+import type { FileHandle } from "node:fs/promises";
 import { finished, Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PermanentSourceError } from "./types";
+import { writeBatched } from "@/lib/storage/batched-write";
+import { PermanentSourceError, type SourceFile } from "./types";
 
 const MiB = 1024 ** 2;
 
@@ -69,22 +71,15 @@ export function rangedStream(options: RangedStreamOptions): Readable {
     };
     const expected = end - start + 1;
     let received = 0;
-    const run = async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const body = await fetchRange(start + received, end, controller.signal);
-          await pour(body, expected - received, controller.signal, (chunk) => {
-            received += chunk.length;
-            load.chunks.push(chunk);
-            notify();
-          });
-          return;
-        } catch (error) {
-          if (error instanceof PermanentSourceError || controller.signal.aborted || attempt >= attempts) throw error;
-          await sleep(200 * 2 ** attempt, undefined, { signal: controller.signal });
-        }
-      }
-    };
+    const run = () =>
+      withRangeRetries(attempts, controller.signal, async () => {
+        const body = await fetchRange(start + received, end, controller.signal);
+        await pour(body, expected - received, controller.signal, (chunk) => {
+          received += chunk.length;
+          load.chunks.push(chunk);
+          notify();
+        });
+      });
     run().then(
       () => {
         load.done = true;
@@ -145,6 +140,97 @@ export function rangedStream(options: RangedStreamOptions): Readable {
   return stream;
 }
 
+/** Runs one range's `attempt` up to `attempts` times with backoff; what a retry cannot fix fails at once. */
+async function withRangeRetries(attempts: number, signal: AbortSignal, attempt: () => Promise<void>): Promise<void> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof PermanentSourceError || signal.aborted || n >= attempts) throw error;
+      await sleep(200 * 2 ** n, undefined, { signal });
+    }
+  }
+}
+
+/**
+ * An object that can be read as byte ranges side by side (a large object in a bucket, a file on a
+ * web host that honours Range with a validator). `fetchRange` gives bytes `start..end`, both
+ * inclusive, and should reject with PermanentSourceError for what a retry cannot fix.
+ */
+export type RangedSource = {
+  size: number;
+  rangeSize: number;
+  concurrency: number;
+  /** Tries per range. */
+  attempts: number;
+  fetchRange(start: number, end: number, signal: AbortSignal): Promise<Readable>;
+};
+
+/** Where `downloadRanges` writes: a file of the object's size, told of each finished range. */
+export type RangeTarget = { handle: FileHandle; written(start: number, end: number): void };
+
+/**
+ * Downloads `source` into `target` as `rangeSize` ranges, `concurrency` at a time, each written at
+ * its own offset as it arrives: nothing is held in memory for ordering (the stream form,
+ * `rangedStream`, must hold every range behind the head until the head is done, and chunks held
+ * that long cost the server full garbage collections). A range that breaks is fetched again whole
+ * (rewriting it is idempotent); a server that sends more than a range asked for fails the download.
+ * Resolves once every range is written and reported; on failure no range is still writing.
+ */
+export async function downloadRanges(source: RangedSource, target: RangeTarget, opts: { signal?: AbortSignal; onBytes?(n: number): void } = {}): Promise<void> {
+  const { size, fetchRange } = source;
+  const rangeSize = Math.max(1, source.rangeSize);
+  const count = Math.ceil(size / rangeSize);
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onOuterAbort();
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  let next = 0;
+  const lane = async () => {
+    while (next < count && !controller.signal.aborted) {
+      const start = next++ * rangeSize;
+      const end = Math.min(size, start + rangeSize) - 1;
+      const expected = end - start + 1;
+      await withRangeRetries(Math.max(1, source.attempts), controller.signal, async () => {
+        let received = 0;
+        try {
+          const body = await fetchRange(start, end, controller.signal);
+          await writeBatched(body, target.handle, {
+            position: start,
+            onChunk: (chunk) => {
+              received += chunk.length;
+              if (received > expected) {
+                throw new PermanentSourceError(`The server sent more than the ${expected} bytes asked for; it does not support ranged reads.`);
+              }
+              opts.onBytes?.(chunk.length);
+            },
+          });
+        } catch (error) {
+          // The retry fetches the range again from its start.
+          opts.onBytes?.(-received);
+          throw error;
+        }
+        if (received !== expected) {
+          opts.onBytes?.(-received);
+          throw new Error(`A ranged read ended after ${received} of ${expected} bytes.`);
+        }
+      });
+      target.written(start, end);
+    }
+  };
+  const lanes = Array.from({ length: Math.min(Math.max(1, source.concurrency), count) }, () =>
+    lane().catch((error: unknown) => {
+      controller.abort(error);
+      throw error;
+    }),
+  );
+  const results = await Promise.allSettled(lanes);
+  opts.signal?.removeEventListener("abort", onOuterAbort);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  controller.signal.throwIfAborted();
+}
+
 /**
  * Hands on a range body's chunks, refusing a long one (a server that ignored Range: not worth a
  * retry, and its first bytes may already be gone) and failing a short one (retried from where it
@@ -188,17 +274,18 @@ async function pour(body: Readable, expected: number, signal: AbortSignal, onChu
 }
 
 /**
- * The usual way to open a cloud object: one plain read for small objects, parallel ranges for
- * large ones. `fetchRange` without bounds reads the whole object.
+ * How a cloud object is read: one plain read for small objects; large ones are also offered as
+ * parallel ranges (`ranges`, which a store that writes at offsets downloads directly), and
+ * `open` then stitches those ranges into one ordered stream.
  */
-export async function openObject(opts: {
+export function objectReader(opts: {
   size: number;
   tuning?: Partial<RangedTuning>;
-  signal?: AbortSignal;
   fetchWhole(signal?: AbortSignal): Promise<Readable>;
   fetchRange(start: number, end: number, signal: AbortSignal): Promise<Readable>;
-}): Promise<Readable> {
+}): Pick<SourceFile, "open" | "ranges"> {
   const tuning = { ...DEFAULT_RANGED_TUNING, ...opts.tuning };
-  if (opts.size < tuning.threshold) return opts.fetchWhole(opts.signal);
-  return rangedStream({ size: opts.size, rangeSize: tuning.rangeSize, concurrency: tuning.concurrency, fetchRange: opts.fetchRange, signal: opts.signal });
+  if (opts.size < tuning.threshold) return { open: ({ signal } = {}) => opts.fetchWhole(signal) };
+  const ranges: RangedSource = { size: opts.size, rangeSize: tuning.rangeSize, concurrency: tuning.concurrency, attempts: 3, fetchRange: opts.fetchRange };
+  return { ranges, open: async ({ signal } = {}) => rangedStream({ ...ranges, signal }) };
 }

@@ -3,7 +3,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, ty
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { guardedAgents } from "@/lib/net/agents";
 import { cloudProblems, toSourceError, treePath } from "./cloud-errors";
-import { openObject, type RangedTuning } from "./ranged-stream";
+import { objectReader, type RangedTuning } from "./ranged-stream";
 import { ruleFor } from "./rules";
 import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "./types";
 
@@ -153,14 +153,12 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
     return {
       path,
       size,
-      open: ({ signal } = {}) =>
-        openObject({
-          size,
-          signal,
-          tuning: inTree ? { threshold: TREE_RANGED_THRESHOLD, ...options.ranged } : options.ranged,
-          fetchWhole: (s) => get(undefined, s),
-          fetchRange: (start, end, s) => get(`bytes=${start}-${end}`, s),
-        }),
+      ...objectReader({
+        size,
+        tuning: inTree ? { threshold: TREE_RANGED_THRESHOLD, ...options.ranged } : options.ranged,
+        fetchWhole: (s) => get(undefined, s),
+        fetchRange: (start, end, s) => get(`bytes=${start}-${end}`, s),
+      }),
     };
   }
 

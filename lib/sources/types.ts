@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { RangedSource } from "./ranged-stream";
 
 /** A decrypted storage connection, handed to an adapter for one ingest. */
 export type SourceConnection = {
@@ -15,6 +16,8 @@ export type SourceFile = {
   /** The SHA-256 the source vouches for (e.g. a Hugging Face LFS oid), checked after download. */
   sha256?: string;
   open(opts?: { signal?: AbortSignal }): Promise<Readable>;
+  /** The same bytes as ranges to fetch side by side, when the source offers them (large objects). */
+  ranges?: RangedSource;
 };
 
 /**

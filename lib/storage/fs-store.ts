@@ -5,7 +5,17 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { writeBatched } from "./batched-write";
 import { hashFile } from "./hashing";
-import { BlobTooLargeError, SHA256_PATTERN, type BlobStore, type ByteRange, type PutOptions, type StoredBlob, type WrittenBlob } from "./types";
+import { FilePrefixHasher } from "./prefix-hasher";
+import {
+  BlobTooLargeError,
+  SHA256_PATTERN,
+  type BlobStore,
+  type ByteRange,
+  type PositionalWrite,
+  type PutOptions,
+  type StoredBlob,
+  type WrittenBlob,
+} from "./types";
 
 async function fsyncPath(target: string): Promise<void> {
   const handle = await open(target, "r");
@@ -68,6 +78,54 @@ export class FsBlobStore implements BlobStore {
     }
     const blob = { sha256: hash.digest("hex"), size: bytes };
     return { blob, durable: this.seal(handle, temp, blob) };
+  }
+
+  async openPositional(size: number, opts: { maxBytes?: number } = {}): Promise<PositionalWrite> {
+    if (size > (opts.maxBytes ?? Number.POSITIVE_INFINITY)) throw new BlobTooLargeError(opts.maxBytes ?? 0);
+    const temp = await this.tempPath();
+    const handle = await open(temp, "w");
+    let hasher: FilePrefixHasher;
+    try {
+      hasher = new FilePrefixHasher(temp, size);
+    } catch (error) {
+      await handle.close();
+      await rm(temp, { force: true });
+      throw error;
+    }
+    // Finished ranges not yet joined to the contiguous prefix, by start.
+    const pending = new Map<number, number>();
+    let prefix = 0;
+    let closed = false;
+    const abort = async () => {
+      if (closed) return;
+      closed = true;
+      await hasher.stop();
+      await handle.close();
+      await rm(temp, { force: true });
+    };
+    return {
+      handle,
+      written: (start, end) => {
+        pending.set(start, end + 1);
+        for (let next = pending.get(prefix); next !== undefined; next = pending.get(prefix)) {
+          pending.delete(prefix);
+          prefix = next;
+        }
+        hasher.advance(prefix);
+      },
+      finish: async () => {
+        try {
+          if (prefix !== size) throw new Error(`Only ${prefix} of ${size} bytes were written in order.`);
+          const blob = { sha256: await hasher.digest(), size };
+          closed = true;
+          return { blob, durable: this.seal(handle, temp, blob) };
+        } catch (error) {
+          await abort();
+          throw error;
+        }
+      },
+      abort,
+    };
   }
 
   /** Flushes a written temp file (unless the blob is stored already) and names it under its hash. */

@@ -4,7 +4,7 @@ import { FsBlobStore } from "./fs-store";
 import { S3BlobStore } from "./s3-store";
 import type { BlobStore } from "./types";
 
-export type { BlobStore, StoredBlob } from "./types";
+export type { BlobStore, StoredBlob, WrittenBlob } from "./types";
 export { BlobTooLargeError } from "./types";
 
 const globalForStore = globalThis as unknown as { cairnBlobStore?: BlobStore };

@@ -1,3 +1,4 @@
+import type { FileHandle } from "node:fs/promises";
 import type { Readable } from "node:stream";
 
 export type StoredBlob = { sha256: string; size: number };
@@ -21,6 +22,21 @@ export class BlobTooLargeError extends Error {
 export type ByteRange = { start: number; end: number };
 
 /**
+ * A blob of known size being written in any order (parallel ranges of a download, each at its
+ * offset), hashed in order behind the writes. Write to `handle` with positional writes and call
+ * `written` for each finished range.
+ */
+export interface PositionalWrite {
+  readonly handle: FileHandle;
+  /** Bytes `start` to `end` (inclusive) are on the file. */
+  written(start: number, end: number): void;
+  /** Every byte is written: resolves with the blob once it is hashed, flushing in `durable`. */
+  finish(): Promise<WrittenBlob>;
+  /** Gives up: the temp file is removed and nothing is stored. */
+  abort(): Promise<void>;
+}
+
+/**
  * Content-addressed storage: a blob's key is the SHA-256 of its bytes, computed while they are
  * written, so identical files are stored once and a half-written blob never has a name.
  */
@@ -34,6 +50,11 @@ export interface BlobStore {
    * (an archive's entries) streams the next while the last one is flushed.
    */
   write(source: Readable | AsyncIterable<Uint8Array>, opts?: PutOptions): Promise<WrittenBlob>;
+  /**
+   * A temp file of `size` bytes to fill in any order (stores that keep blobs on a local disk);
+   * rejects with BlobTooLargeError when `size` is past `maxBytes`.
+   */
+  openPositional?(size: number, opts?: { maxBytes?: number }): Promise<PositionalWrite>;
   /** Moves a finished local file into the store (it is consumed). `sha256` skips re-hashing when known. */
   putFile(filePath: string, opts?: { sha256?: string }): Promise<StoredBlob>;
   has(sha256: string): Promise<boolean>;

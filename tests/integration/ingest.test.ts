@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -36,6 +37,8 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
   const weights = randomBytes(3 * 1024 * 1024);
   const config = Buffer.from('{"model_type":"gpt2"}');
   let archive: Buffer;
+  const large = randomBytes(64 * 1024 * 1024 + 5);
+  const largeRanges: string[] = [];
 
   beforeAll(async () => {
     const tree = mkdtempSync(path.join(os.tmpdir(), "cairn-ingest-"));
@@ -48,6 +51,18 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
       if (req.url === "/ckpt.tar.gz") {
         res.writeHead(200, { "content-length": archive.length, "content-type": "application/gzip" });
         res.end(req.method === "HEAD" ? undefined : archive);
+      } else if (req.url === "/large.bin") {
+        // Past the web source's ranged threshold: HEAD, single ranges and a strong ETag.
+        const match = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");
+        const [start, end] = match ? [Number(match[1]), Number(match[2])] : [0, large.length - 1];
+        if (match) largeRanges.push(`${start}-${end}`);
+        res.writeHead(match ? 206 : 200, {
+          "content-length": end - start + 1,
+          "accept-ranges": "bytes",
+          etag: '"large-1"',
+          ...(match ? { "content-range": `bytes ${start}-${end}/${large.length}` } : {}),
+        });
+        res.end(req.method === "HEAD" ? undefined : large.subarray(start, end + 1));
       } else if (req.url === "/weights.bin") {
         res.writeHead(200, { "content-length": weights.length });
         res.end(req.method === "HEAD" ? undefined : weights);
@@ -107,6 +122,20 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
     expect(log.items.map((i) => i.message).join("\n")).toMatch(/Extracting ckpt\.tar\.gz[\s\S]*Extracted 2 files[\s\S]*Ready: 2 files/);
   });
 
+  it("downloads a large file as parallel ranges written at their offsets, into a ready checkpoint", async () => {
+    process.env.CAIRN_ALLOW_PRIVATE_SOURCES = "127.0.0.1/32";
+    const id = await create("large", `${base}/large.bin`);
+    await runIngest(await getDb(), id);
+    const row = await get(id);
+    expect(row.status.status).toBe("ready");
+    expect(row.status.files).toEqual([{ path: "large.bin", size: large.length, sha256: sha(large) }]);
+    // 16 MiB ranges: four, and the five bytes past them.
+    expect(largeRanges).toHaveLength(5);
+    expect(largeRanges).toContain(`${64 * 1024 * 1024}-${large.length - 1}`);
+    const blobs = await readdir(path.join(data.dir, "blobs", "tmp")).catch(() => []);
+    expect(blobs).toEqual([]);
+  });
+
   it("runs through the durable queue: a created checkpoint becomes ready on its own", async () => {
     process.env.CAIRN_ALLOW_PRIVATE_SOURCES = "127.0.0.1/32";
     await startIngestWorkers({ concurrency: 1 });
@@ -145,7 +174,7 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
     const reporter = new IngestReporter(db, { checkpointId: id, token: "test" });
     const ingest = { checkpointId: id, budget: { maxBytes: 1 << 30, error: () => new Error("over") } as never, reporter, usedBytes: () => 0, addUsed: () => {} };
     const body = randomBytes(1000);
-    const stored = storeIngestedFile(db, ingest, { path: "w.bin", stream: Readable.from([body]), expectedSha256: "0".repeat(64) });
+    const stored = storeIngestedFile(db, ingest, { path: "w.bin", open: async () => Readable.from([body]), expectedSha256: "0".repeat(64) });
     await expect(stored).rejects.toThrow(`w.bin arrived corrupted: its SHA-256 is ${sha(body)}, the source says ${"0".repeat(64)}.`);
     expect((await get(id)).status.fileCount).toBe(0);
     const collectable = await unreferencedBlobs(db, { olderThan: new Date(Date.now() + 60_000), limit: 1000 });

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -17,8 +18,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ALLOW_ENV } from "@/lib/net/guard";
 import { createAzureSource, azureSource, parseAzureUri } from "@/lib/sources/azure";
 import { createGcsSource, gcsSource } from "@/lib/sources/gcs";
-import { rangedStream } from "@/lib/sources/ranged-stream";
+import { downloadRanges, rangedStream } from "@/lib/sources/ranged-stream";
 import { createS3Source, s3Source, wasabiSource } from "@/lib/sources/s3";
+import { FsBlobStore } from "@/lib/storage/fs-store";
+import { BlobTooLargeError } from "@/lib/storage/types";
 import { PermanentSourceError, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../helpers/azurite";
 import { startGcsPeer } from "../helpers/gcs-peer";
@@ -298,6 +301,16 @@ describe("s3 and wasabi against s3rver", () => {
     expect(await streamSha256(await listing.file.open())).toBe(largeSha);
     const ranges = s3Proxy.seen.filter((r) => r.startsWith("GET /cairn-src/big/")).map((r) => r.split(" ").at(-1));
     expect(ranges).toEqual(["bytes=0-16777215", "bytes=16777216-33554431", "bytes=33554432-50331647", "bytes=50331648-67108863", `bytes=67108864-${LARGE - 1}`]);
+
+    // The same ranges, each written at its offset into a blob file and hashed behind the writes.
+    if (!listing.file.ranges) throw new Error("a large object offers its ranges");
+    const store = new FsBlobStore(await mkdtemp(path.join(os.tmpdir(), "cairn-ranges-")));
+    const target = await store.openPositional(LARGE);
+    await downloadRanges(listing.file.ranges, target);
+    const { blob, durable } = await target.finish();
+    await durable;
+    expect(blob).toEqual({ sha256: largeSha, size: LARGE });
+    expect(await store.has(largeSha)).toBe(true);
   });
 
   it("explains missing keys, folders without their slash, missing buckets, empty prefixes and unknown access keys", async () => {
@@ -423,6 +436,92 @@ describe("azure against Azurite", () => {
     expect((await permanentError(azureSource.list(context(`${azurite.accountUrl}/checkpoints/nothing/`, conn)))).message).toMatch(/^Nothing was found under/);
     const wrongKey = azureConnection({ accountKey: Buffer.from("not the key").toString("base64") });
     expect((await permanentError(azureSource.list(context(`${azurite.accountUrl}/checkpoints/ckpt/`, wrongKey)))).message).toMatch(/credentials/);
+  });
+});
+
+describe("downloadRanges into a positional blob write", () => {
+  const data = Buffer.concat([...pattern(1_000_003, "positional")]);
+  const slice = (start: number, end: number) => Readable.from([data.subarray(start, end + 1)]);
+  let root: string;
+  let store: FsBlobStore;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), "cairn-positional-"));
+    store = new FsBlobStore(root);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+  const filesIn = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+
+  it("writes ranges finishing out of order at their offsets, refetches a short one whole, and hashes the whole", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    let broken = false;
+    const asked: string[] = [];
+    let reported = 0;
+    const target = await store.openPositional(data.length);
+    await downloadRanges(
+      {
+        size: data.length,
+        rangeSize: 100_000,
+        concurrency: 3,
+        attempts: 3,
+        async fetchRange(start, end) {
+          asked.push(`${start}-${end}`);
+          inFlight++;
+          peak = Math.max(peak, inFlight);
+          // Later ranges finish first, so the hash must wait for the gap before them.
+          await new Promise((resolve) => setTimeout(resolve, 30 - ((start / 100_000) % 3) * 10));
+          inFlight--;
+          if (start === 300_000 && !broken) {
+            broken = true;
+            return slice(start, end - 10); // a short body, as after a connection reset
+          }
+          return slice(start, end);
+        },
+      },
+      target,
+      { onBytes: (n) => (reported += n) },
+    );
+    const { blob, durable } = await target.finish();
+    await durable;
+    expect(blob).toEqual({ sha256: sha256(data), size: data.length });
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(asked.filter((r) => r === "300000-399999")).toHaveLength(2);
+    expect(reported).toBe(data.length);
+    expect(await filesIn(root)).toEqual([sha256(data)]);
+  });
+
+  it("fails at once on a server sending more than a range asked for, with no range left writing, and leaves nothing", async () => {
+    let calls = 0;
+    const target = await store.openPositional(data.length);
+    const download = downloadRanges(
+      {
+        size: data.length,
+        rangeSize: 100_000,
+        concurrency: 4,
+        attempts: 3,
+        async fetchRange(start, end) {
+          calls++;
+          return start === 200_000 ? slice(0, data.length - 1) : slice(start, end);
+        },
+      },
+      target,
+    );
+    await expect(download).rejects.toThrow(PermanentSourceError);
+    await target.abort();
+    expect(calls).toBeLessThanOrEqual(4 + 4);
+    expect(await filesIn(root)).toEqual([]);
+  });
+
+  it("refuses to finish with a gap, and a size past the limit before writing anything", async () => {
+    const target = await store.openPositional(300);
+    await target.handle.write(data.subarray(200, 300), 0, 100, 200);
+    target.written(200, 299);
+    await target.handle.write(data.subarray(0, 100), 0, 100, 0);
+    target.written(0, 99);
+    await expect(target.finish()).rejects.toThrow("Only 100 of 300 bytes were written in order.");
+    expect(await filesIn(root)).toEqual([]);
+    await expect(store.openPositional(301, { maxBytes: 300 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    expect(await filesIn(root)).toEqual([]);
   });
 });
 

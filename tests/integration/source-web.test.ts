@@ -12,12 +12,14 @@ import { ALLOW_ENV } from "@/lib/net/guard";
 import { passiveDataHost } from "@/lib/sources/ftp";
 import { httpGetStream } from "@/lib/sources/http-fetch";
 import { PermanentSourceError, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
+import { downloadRanges } from "@/lib/sources/ranged-stream";
 import { createWebSource } from "@/lib/sources/web";
+import { FsBlobStore } from "@/lib/storage/fs-store";
 
 const KiB = 1024;
 const source = createWebSource({
   retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 50, timeoutMs: 5_000 },
-  parallel: { minSize: 2048 * KiB, partSize: 256 * KiB, concurrency: 4 },
+  parallel: { minSize: 2048 * KiB, partSize: 256 * KiB, streamPartSize: 256 * KiB, concurrency: 4 },
 });
 const originalAllow = process.env[ALLOW_ENV];
 
@@ -275,6 +277,27 @@ describe("web source over HTTP", () => {
     expect(resumedInside).toHaveLength(1);
     expect(maxActiveRanges).toBeGreaterThan(1);
     expect(maxActiveRanges).toBeLessThanOrEqual(4);
+  });
+
+  it("downloads a large object's ranges straight into a blob file, each at its offset, the broken one continued", async () => {
+    const { file } = await single(`${base}/big.bin`);
+    if (!file.ranges) throw new Error("a large object on a host with Range and a validator offers its ranges");
+    const before = rangeRequests.length;
+    const root = await mkdtemp(path.join(os.tmpdir(), "cairn-web-ranges-"));
+    try {
+      const store = new FsBlobStore(root);
+      const target = await store.openPositional(bytes.big.length);
+      await downloadRanges(file.ranges, target);
+      const { blob, durable } = await target.finish();
+      await durable;
+      expect(blob).toEqual({ sha256: sha256(bytes.big), size: bytes.big.length });
+      expect(await store.has(sha256(bytes.big))).toBe(true);
+      const ranges = rangeRequests.slice(before).filter((r) => r.path === "/big.bin");
+      expect(ranges.every((r) => r.ifRange === `"${sha256(bytes.big).slice(0, 16)}"`)).toBe(true);
+      expect(ranges.length).toBeGreaterThan(Math.ceil(bytes.big.length / (256 * KiB)));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it.each([
