@@ -1,57 +1,48 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createReadStream } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
-import http from "node:http";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 
 /*
- * What the ingest benchmark reads from: a plain HTTP file server and s3rver on loopback, and the
- * files they serve. Cairn and the reference tool (curl, rclone, tar) read the same bytes from
+ * What the ingest benchmark reads from: a plain HTTP file server and s3rver on loopback, each in
+ * a process of its own, and the files they serve. Cairn and the reference tool (curl, rclone, tar) read the same bytes from
  * the same peer in the same run.
  */
 
 /**
- * A static file server as a plain web host is: HEAD, GET, single byte ranges, a strong ETag and
- * Accept-Ranges, so Cairn may fetch parallel ranges; reads in 1 MiB blocks.
+ * A static file server (bench/file-peer.mjs) in a child process, as a real web host is: its own
+ * event loop, so the benchmark's polling and sampling never slow what it serves. The file's
+ * modification time is part of its ETag: start the server after the file's last change.
  */
-export async function startFileServer(file: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const { size, mtimeMs } = await stat(file);
-  const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
-  const server = http.createServer((req, res) => {
-    const match = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
-    const start = match ? Number(match[1]) : 0;
-    const end = match && match[2] ? Math.min(size - 1, Number(match[2])) : size - 1;
-    const ranged = match !== null && (!req.headers["if-range"] || req.headers["if-range"] === etag);
-    if (ranged && start > end) {
-      res.writeHead(416, { "content-range": `bytes */${size}` }).end();
-      return;
-    }
-    const headers: http.OutgoingHttpHeaders = {
-      "content-type": "application/octet-stream",
-      "accept-ranges": "bytes",
-      etag,
-      "content-length": ranged ? end - start + 1 : size,
+export async function startFileServer(root: string, file: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(root, "bench", "file-peer.mjs"), file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const port = await childPort(child, "the file server");
+  return { url: `http://127.0.0.1:${port}/${path.basename(file)}`, stop: () => stopChild(child) };
+}
+
+/** The port a peer process prints as {"port":N} once it listens. */
+function childPort(child: ChildProcess, name: string): Promise<number> {
+  let output = "";
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const found = /\{"port":(\d+)\}/.exec(output);
+      if (found) {
+        clearTimeout(timer);
+        resolve(Number(found[1]));
+      }
     };
-    if (ranged) headers["content-range"] = `bytes ${start}-${end}/${size}`;
-    res.writeHead(ranged ? 206 : 200, headers);
-    if (req.method === "HEAD") {
-      res.end();
-      return;
-    }
-    const body = createReadStream(file, { start: ranged ? start : 0, end: ranged ? end : size - 1, highWaterMark: 1024 * 1024 });
-    pipeline(body, res).catch(() => res.destroy());
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`${name} exited with ${code}:\n${output}`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/${path.basename(file)}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
 }
 
 export const S3_ACCESS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -73,30 +64,8 @@ export async function startS3rver(root: string, directory: string, bucket: strin
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`s3rver did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      const found = /\{"port":(\d+)\}/.exec(output);
-      if (found) {
-        clearTimeout(timer);
-        resolve(Number(found[1]));
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}:\n${output}`)));
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  const port = await childPort(child, "s3rver");
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
 /** rclone's settings for the s3rver remote named `bench`, as environment variables (no config file). */

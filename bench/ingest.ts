@@ -102,7 +102,6 @@ const WEB_RUNS = 3;
 async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string, size: number): Promise<Row[]> {
   const file = path.join(dir, "web-model.bin");
   await writeRandomFile(file, size);
-  const peer = await startFileServer(file);
   try {
     const curlRuns: number[] = [];
     const runs: Ingested[] = [];
@@ -112,13 +111,18 @@ async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string,
       await handle.write(randomBytes(16), 0, 16, 0);
       await handle.close();
       const sha256 = await sha256File(file);
-      ctx.log(`web ${run}/${WEB_RUNS}: curl -o, then Cairn…`);
-      const out = path.join(dir, "curl-out.bin");
-      await settleDisk();
-      curlRuns.push((await timed(() => runCommand("curl", ["-sSf", "-o", out, peer.url]))).ms);
-      await rm(out);
-      await settleDisk();
-      runs.push(await ingest(server, api, () => api.createSourceCheckpoint(`bench-web-${run}`, "web", peer.url), new Map([["web-model.bin", sha256]])));
+      const peer = await startFileServer(ctx.root, file);
+      try {
+        ctx.log(`web ${run}/${WEB_RUNS}: curl -o, then Cairn…`);
+        const out = path.join(dir, "curl-out.bin");
+        await settleDisk();
+        curlRuns.push((await timed(() => runCommand("curl", ["-sSf", "-o", out, peer.url]))).ms);
+        await rm(out);
+        await settleDisk();
+        runs.push(await ingest(server, api, () => api.createSourceCheckpoint(`bench-web-${run}`, "web", peer.url), new Map([["web-model.bin", sha256]])));
+      } finally {
+        await peer.stop();
+      }
     }
     const result = medianRun(runs);
     const mbps = mbPerSecond(size, result.ms);
@@ -129,7 +133,6 @@ async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string,
       ...commonRows("ingest/web", result),
     ];
   } finally {
-    await peer.stop();
     await rm(file, { force: true });
   }
 }
@@ -196,10 +199,10 @@ async function tarCase(ctx: BenchContext, server: Server, api: Api, datastore: s
 }
 
 /** Loads the web, datastore and archive code paths once, so module loading is not counted as ingest memory. */
-async function warmUp(server: Server, api: Api, dir: string, datastore: string): Promise<void> {
+async function warmUp(ctx: BenchContext, server: Server, api: Api, dir: string, datastore: string): Promise<void> {
   const file = path.join(dir, "warm.bin");
   const sha256 = await writeRandomFile(file, 1024 * 1024);
-  const peer = await startFileServer(file);
+  const peer = await startFileServer(ctx.root, file);
   try {
     await ingest(server, api, () => api.createSourceCheckpoint("bench-warm-web", "web", peer.url), new Map([["warm.bin", sha256]]));
   } finally {
@@ -225,7 +228,7 @@ export const ingestBenchmark: Benchmark = {
     });
     try {
       const { api } = await Api.signUp(server.url);
-      await warmUp(server, api, dir, datastore);
+      await warmUp(ctx, server, api, dir, datastore);
       // BENCH_INGEST_CASES=web,s3 runs only those (when profiling one path, say).
       const cases = (process.env.BENCH_INGEST_CASES ?? "web,s3,tar.gz").split(",");
       const rows: Row[] = [];

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "yaml";
@@ -175,15 +175,16 @@ test("push and fetch resume where they were interrupted; fetch verifies SHA-256"
   expect(resumedPush.stderr).toMatch(/resuming weights\/big\.bin from [1-9]\d* bytes/);
   expect(resumedPush.stdout).toContain(`Checkpoint '${bigName}' is ready: 1 files`);
 
-  // A fetch killed part-way leaves `<file>.part` and no file.
+  // A fetch killed part-way leaves `<file>.part` (its ranges written out of order) and a record of
+  // how far its bytes are contiguous, and no file.
   const dest = path.join(work, "big-fetch");
   const part = path.join(dest, "weights", "big.bin.part");
+  const record = `${part}.json`;
+  const contiguous = () => readFile(record, "utf8").then((text) => (JSON.parse(text) as { prefix: number }).prefix, () => 0);
   const child = spawnCairn(["checkpoint", "fetch", bigName, "-d", dest], env);
   const done = finished(child);
-  let partSize = 0;
   for (let i = 0; i < 2000 && child.exitCode === null; i++) {
-    partSize = await stat(part).then((s) => s.size, () => 0);
-    if (partSize > 0) {
+    if ((await contiguous()) > 0) {
       child.kill("SIGSTOP");
       break;
     }
@@ -191,9 +192,10 @@ test("push and fetch resume where they were interrupted; fetch verifies SHA-256"
   }
   child.kill("SIGKILL");
   await done;
-  const left = await stat(part).then((s) => s.size, () => -1);
+  const left = await contiguous();
   expect(left).toBeGreaterThan(0);
   expect(left).toBeLessThan(size);
+  expect((await stat(part)).size).toBeGreaterThanOrEqual(left);
   await expect(stat(path.join(dest, "weights", "big.bin"))).rejects.toThrow();
 
   const resumed = await cairn(["checkpoint", "fetch", bigName, "-d", dest], env);
@@ -202,6 +204,22 @@ test("push and fetch resume where they were interrupted; fetch verifies SHA-256"
   expect(resumed.stdout).toContain(`0 downloaded, 1 resumed, 0 already present; ${size - left} bytes transferred`);
   expect(await sha256File(path.join(dest, "weights", "big.bin"))).toBe(sha256);
   await expect(stat(part)).rejects.toThrow();
+  await expect(stat(record)).rejects.toThrow();
+
+  // A ranged partial whose record vouches for 100 MiB, with bytes past them that are not the
+  // file's (a range that was still arriving): only the first 100 MiB are kept.
+  const destRanged = path.join(work, "big-fetch-ranged");
+  const rangedPart = path.join(destRanged, "weights", "big.bin.part");
+  await mkdir(path.dirname(rangedPart), { recursive: true });
+  await copyFile(source, rangedPart);
+  await truncate(rangedPart, 100 * MiB);
+  await appendFile(rangedPart, randomBytes(30 * MiB));
+  await writeFile(`${rangedPart}.json`, JSON.stringify({ sha256, size, prefix: 100 * MiB }));
+  const fromRecord = await cairn(["checkpoint", "fetch", bigName, "-d", destRanged], env);
+  expect(fromRecord.code, fromRecord.stderr).toBe(0);
+  expect(fromRecord.stderr).toContain(`resuming weights/big.bin from ${100 * MiB} bytes`);
+  expect(fromRecord.stdout).toContain(`1 resumed, 0 already present; ${size - 100 * MiB} bytes transferred`);
+  expect(await sha256File(path.join(destRanged, "weights", "big.bin"))).toBe(sha256);
 
   // A deterministic partial: the first 50 MiB as if a fetch had stopped there.
   const dest2 = path.join(work, "big-fetch-2");

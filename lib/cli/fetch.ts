@@ -1,11 +1,15 @@
 import { inParallel } from "@/lib/async/in-parallel";
+import { downloadRanges } from "@/lib/sources/ranged-stream";
+import { PermanentSourceError } from "@/lib/sources/types";
 import { writeBatched } from "@/lib/storage/batched-write";
+import { openPositionalFile } from "@/lib/storage/positional-file";
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { ApiClient, errorFrom, filePathSegments, seg } from "./client";
 import { CliError } from "./config";
 import { TransferProgress } from "./progress";
@@ -115,6 +119,124 @@ async function downloadFile(job: Job, allowResume = true): Promise<{ outcome: Fe
   return { outcome: offset > 0 ? "resumed" : "downloaded", transferred };
 }
 
+/**
+ * Files this large are fetched as parallel ranges, each written at its offset and hashed behind
+ * them on a thread of its own. Ranges are large because every request costs the server a route, a
+ * token and a manifest lookup: fetching 1 GiB as 8 MiB ranges cost the server ~1.5–2.5 s of CPU,
+ * as 64 MiB ranges ~0.6 s, and ran a third faster (`npm run bench fetch` machine, 2 CPUs).
+ */
+const RANGED_MIN_BYTES = 64 * 1024 * 1024;
+const RANGE_BYTES = 64 * 1024 * 1024;
+const RANGE_LANES = 4;
+/** How far a ranged download got is recorded beside its `.part` at most this often. */
+const RECORD_EVERY_BYTES = 16 * 1024 * 1024;
+
+const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** What `<file>.part.json` says of a ranged download: the bytes from 0 to `prefix` are on the `.part`. */
+type PartRecord = { sha256: string; size: number; prefix: number };
+
+/**
+ * Where a download may continue: a ranged `.part` (written out of order) from the prefix its record
+ * vouches for, a `.part` without a record (written in order) from its length.
+ */
+async function resumePoint(part: string, record: string, file: CheckpointFile): Promise<number> {
+  const partSize = await sizeOf(part);
+  if (partSize === null) return 0;
+  const saved = await readFile(record, "utf8").then((text) => JSON.parse(text) as PartRecord, () => null);
+  if (!saved) return partSize <= file.size ? partSize : 0;
+  if (saved.sha256 !== file.sha256 || saved.size !== file.size) return 0;
+  return Math.max(0, Math.min(saved.prefix, partSize));
+}
+
+/** One range of a checkpoint file; what a retry cannot fix (4xx, a changed file) rejects as permanent. */
+function getRange(url: string, authorization: string, etag: string, start: number, end: number, signal: AbortSignal): Promise<Readable> {
+  const agent = url.startsWith("https:") ? agents.https : agents.http;
+  return new Promise((resolve, reject) => {
+    const headers = { authorization, range: `bytes=${start}-${end}`, "if-range": etag };
+    const request = (url.startsWith("https:") ? https : http).get(url, { headers, agent, signal }, (response) => {
+      const status = response.statusCode ?? 0;
+      if (status === 206) return resolve(response);
+      if (status === 200) {
+        response.destroy();
+        return reject(new PermanentSourceError("The file changed on the server while it was fetched. Run the fetch again."));
+      }
+      failure(response).then((error) => reject(status >= 400 && status < 500 ? new PermanentSourceError(error.message) : error), reject);
+    });
+    request.once("error", (error) => reject(new Error(`Download failed: ${error.message}`)));
+  });
+}
+
+/**
+ * A large file as parallel ranges into `<target>.part`, each written at its offset, its SHA-256
+ * computed behind them on a thread of its own; renamed only when it matches. How far the bytes
+ * are contiguous is recorded in `<target>.part.json` as they arrive, and a later fetch continues
+ * from there (a `.part` without a record, from an in-order download, continues from its length).
+ */
+async function downloadRanged(job: Job, allowResume = true): Promise<{ outcome: FetchOutcome; transferred: number }> {
+  const { client, file, target, progress } = job;
+  const part = `${target}.part`;
+  const record = `${part}.json`;
+  await mkdir(path.dirname(target), { recursive: true });
+  const resumeFrom = allowResume ? await resumePoint(part, record, file) : 0;
+  if (resumeFrom > 0) {
+    progress.log(`resuming ${file.path} from ${resumeFrom} bytes`);
+    progress.add(resumeFrom);
+  }
+  const save = (prefix: number) => writeFile(record, JSON.stringify({ sha256: file.sha256, size: file.size, prefix } satisfies PartRecord));
+  // Before any byte lands out of order, so the `.part` is never taken for an in-order one.
+  await save(resumeFrom);
+  let saved = resumeFrom;
+  let saving: Promise<void> = Promise.resolve();
+  const positional = await openPositionalFile(part, file.size, {
+    resumeFrom,
+    onPrefix: (prefix) => {
+      if (prefix - saved < RECORD_EVERY_BYTES && prefix < file.size) return;
+      saved = prefix;
+      saving = saving.then(() => save(prefix)).catch(() => {});
+    },
+  });
+  let transferred = 0;
+  const url = client.url(`/checkpoints/${seg(job.checkpointId)}/files/${filePathSegments(file.path)}`);
+  const etag = `"${file.sha256}"`;
+  let digest: string;
+  try {
+    await downloadRanges(
+      { size: file.size, rangeSize: RANGE_BYTES, concurrency: RANGE_LANES, attempts: 3, fetchRange: (start, end, signal) => getRange(url, client.authorization, etag, start, end, signal) },
+      positional,
+      {
+        from: resumeFrom,
+        onBytes: (n) => {
+          transferred += n;
+          if (n >= 0) progress.add(n);
+          else progress.rewind(-n);
+        },
+      },
+    );
+    digest = await positional.finish();
+  } catch (error) {
+    await positional.abort();
+    await saving;
+    // The `.part` and its record stay: the next fetch continues from what is contiguous.
+    throw error instanceof PermanentSourceError ? new CliError(`${file.path}: ${error.message}`) : error;
+  }
+  await positional.handle.close();
+  await saving;
+  if (digest !== file.sha256) {
+    await rm(part, { force: true });
+    await rm(record, { force: true });
+    progress.rewind(file.size);
+    if (resumeFrom > 0) {
+      progress.log(`${file.path}: the partial download did not match; starting it over`);
+      return downloadRanged(job, false);
+    }
+    throw new CliError(`${file.path}: got ${file.size} bytes with SHA-256 ${digest}, expected ${file.sha256}. Run the fetch again.`);
+  }
+  await rename(part, target);
+  await rm(record, { force: true });
+  return { outcome: resumeFrom > 0 ? "resumed" : "downloaded", transferred };
+}
+
 async function alreadyPresent(file: CheckpointFile, target: string): Promise<boolean> {
   if ((await sizeOf(target)) !== file.size) return false;
   return (await sha256Of(target)) === file.sha256;
@@ -141,7 +263,8 @@ export async function fetchCheckpoint(client: ApiClient, ref: string, destinatio
         progress.fileDone(file.path, "already present");
         return;
       }
-      const result = await downloadFile({ client, checkpointId: checkpoint.metadata.id, file, target, progress });
+      const job = { client, checkpointId: checkpoint.metadata.id, file, target, progress };
+      const result = file.size >= RANGED_MIN_BYTES ? await downloadRanged(job) : await downloadFile(job);
       counts[result.outcome] += 1;
       transferred += result.transferred;
       progress.fileDone(file.path, result.outcome === "resumed" ? "resumed" : "");

@@ -177,10 +177,15 @@ export type RangeTarget = { handle: FileHandle; written(start: number, end: numb
  * (rewriting it is idempotent); a server that sends more than a range asked for fails the download.
  * Resolves once every range is written and reported; on failure no range is still writing.
  */
-export async function downloadRanges(source: RangedSource, target: RangeTarget, opts: { signal?: AbortSignal; onBytes?(n: number): void } = {}): Promise<void> {
+export async function downloadRanges(
+  source: RangedSource,
+  target: RangeTarget,
+  opts: { signal?: AbortSignal; onBytes?(n: number): void; /** Bytes before this are on the file already. */ from?: number } = {},
+): Promise<void> {
   const { size, fetchRange } = source;
   const rangeSize = Math.max(1, source.rangeSize);
-  const count = Math.ceil(size / rangeSize);
+  const from = Math.min(size, Math.max(0, opts.from ?? 0));
+  const count = Math.ceil((size - from) / rangeSize);
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onOuterAbort();
@@ -188,7 +193,7 @@ export async function downloadRanges(source: RangedSource, target: RangeTarget, 
   let next = 0;
   const lane = async () => {
     while (next < count && !controller.signal.aborted) {
-      const start = next++ * rangeSize;
+      const start = from + next++ * rangeSize;
       const end = Math.min(size, start + rangeSize) - 1;
       const expected = end - start + 1;
       await withRangeRetries(Math.max(1, source.attempts), controller.signal, async () => {
@@ -197,6 +202,8 @@ export async function downloadRanges(source: RangedSource, target: RangeTarget, 
           const body = await fetchRange(start, end, controller.signal);
           await writeBatched(body, target.handle, {
             position: start,
+            // The hash may follow a range as it is written, not only once it is whole.
+            onWritten: (at, bytes) => target.written(start, at + bytes - 1),
             onChunk: (chunk) => {
               received += chunk.length;
               if (received > expected) {
@@ -215,7 +222,6 @@ export async function downloadRanges(source: RangedSource, target: RangeTarget, 
           throw new Error(`A ranged read ended after ${received} of ${expected} bytes.`);
         }
       });
-      target.written(start, end);
     }
   };
   const lanes = Array.from({ length: Math.min(Math.max(1, source.concurrency), count) }, () =>

@@ -35,7 +35,13 @@ const MAX_CHUNKS_PER_WRITE = 256;
 export async function writeBatched(
   source: Readable | AsyncIterable<Uint8Array>,
   handle: FileHandle,
-  opts: { position?: number; onChunk?: (chunk: Buffer) => void; tuning?: Partial<BatchTuning> } = {},
+  opts: {
+    position?: number;
+    onChunk?: (chunk: Buffer) => void;
+    /** After each write: `bytes` more from `position` on are on the file. */
+    onWritten?: (position: number, bytes: number) => void;
+    tuning?: Partial<BatchTuning>;
+  } = {},
 ): Promise<number> {
   const { batchBytes } = { ...DEFAULT_BATCH, ...opts.tuning };
   let position = opts.position ?? 0;
@@ -56,6 +62,7 @@ export async function writeBatched(
     const thisWrite: Promise<void> = writevAll(handle, chunks, at).then(() => {
       if (writing === thisWrite) writing = null;
       written += bytes;
+      opts.onWritten?.(at, bytes);
     });
     writing = thisWrite;
     // Awaited before the next batch starts or at the end; never an unhandled rejection meanwhile.

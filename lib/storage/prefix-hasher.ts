@@ -39,8 +39,6 @@ try {
 }
 `;
 
-const FLUSH_EVERY = 64 * 1024 * 1024;
-
 /**
  * SHA-256 of a file that is being written out of order (parallel ranges, each at its offset), on a
  * thread of its own: `advance(n)` says the first `n` bytes are written, and the worker reads them
@@ -49,17 +47,21 @@ const FLUSH_EVERY = 64 * 1024 * 1024;
  * hashing in order used to mean holding every range behind the head in memory until the head was
  * done.
  *
- * Every 64 MiB hashed the thread also flushes the file (fdatasync), so the disk takes the blob
- * while it downloads instead of all at once in the fsync before it is named: for a 1 GiB download
- * on this machine that fsync went from ~0.3 s to a few ms, and the whole download was no slower.
+ * With `flushEvery`, the thread also flushes the file (fdatasync) every so many bytes hashed.
  */
 export class FilePrefixHasher {
   private readonly prefix = new BigInt64Array(new SharedArrayBuffer(8));
   private readonly worker: Worker;
   private readonly result: Promise<string>;
 
-  constructor(path: string, size: number) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, size, shared: this.prefix.buffer, flushEvery: FLUSH_EVERY } });
+  constructor(path: string, size: number, opts: { flushEvery?: number } = {}) {
+    const flushEvery = opts.flushEvery ?? Number.POSITIVE_INFINITY;
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      // The code needs no loader hooks or flags of the parent (tsx's, say); they only slow its start.
+      execArgv: [],
+      workerData: { path, size, shared: this.prefix.buffer, flushEvery },
+    });
     this.result = new Promise<string>((resolve, reject) => {
       this.worker.once("message", (digest: string) => resolve(digest));
       this.worker.once("error", reject);
