@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Api } from "./api";
-import { bytesFromEnv, fixed, GiB, mbPerSecond, runCommand, sha256File, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
+import { bytesFromEnv, fixed, GiB, mbPerSecond, runCommand, settleDisk, sha256File, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
 
 const RATIO_TARGET = 0.8;
 const RUNS = 5;
@@ -35,7 +35,10 @@ export const fetchBenchmark: Benchmark = {
       for (let i = 0; i <= RUNS; i++) {
         await rm(out, { recursive: true, force: true });
         await mkdir(out, { recursive: true });
+        // Each after a sync, so neither pays for the writeback of what the other wrote.
+        await settleDisk();
         const curl = await timed(() => runCommand("curl", ["-sS", "-f", "-o", path.join(out, "curl.bin"), "-H", `authorization: ${api.authHeader}`, url]));
+        await settleDisk();
         const cairn = await timed(() => runCommand(process.execPath, [cairnBin, "checkpoint", "fetch", checkpointId, "-d", path.join(out, "cairn")], { env }));
         const fetched = path.join(out, "cairn", "model.bin");
         intact &&= (await stat(fetched)).size === size && (await sha256File(fetched)) === sha256;
