@@ -180,7 +180,7 @@ test("push and fetch resume where they were interrupted; fetch verifies SHA-256"
   const dest = path.join(work, "big-fetch");
   const part = path.join(dest, "weights", "big.bin.part");
   const record = `${part}.json`;
-  const contiguous = () => readFile(record, "utf8").then((text) => (JSON.parse(text) as { prefix: number }).prefix, () => 0);
+  const contiguous = () => readFile(record, "utf8").then((text) => (JSON.parse(text) as { prefix: number }).prefix).catch(() => 0);
   const child = spawnCairn(["checkpoint", "fetch", bigName, "-d", dest], env);
   const done = finished(child);
   for (let i = 0; i < 2000 && child.exitCode === null; i++) {
@@ -220,6 +220,14 @@ test("push and fetch resume where they were interrupted; fetch verifies SHA-256"
   expect(fromRecord.stderr).toContain(`resuming weights/big.bin from ${100 * MiB} bytes`);
   expect(fromRecord.stdout).toContain(`1 resumed, 0 already present; ${size - 100 * MiB} bytes transferred`);
   expect(await sha256File(path.join(destRanged, "weights", "big.bin"))).toBe(sha256);
+  // A record cut short (a fetch killed while writing one) vouches for nothing: the file starts over.
+  await copyFile(source, rangedPart);
+  await writeFile(`${rangedPart}.json`, '{"sha256":"');
+  await rm(path.join(destRanged, "weights", "big.bin"));
+  const fromScratch = await cairn(["checkpoint", "fetch", bigName, "-d", destRanged], env);
+  expect(fromScratch.code, fromScratch.stderr).toBe(0);
+  expect(fromScratch.stdout).toContain(`1 downloaded, 0 resumed, 0 already present; ${size} bytes transferred`);
+  await expect(stat(`${rangedPart}.json`)).rejects.toThrow();
 
   // A deterministic partial: the first 50 MiB as if a fetch had stopped there.
   const dest2 = path.join(work, "big-fetch-2");

@@ -143,8 +143,14 @@ type PartRecord = { sha256: string; size: number; prefix: number };
 async function resumePoint(part: string, record: string, file: CheckpointFile): Promise<number> {
   const partSize = await sizeOf(part);
   if (partSize === null) return 0;
-  const saved = await readFile(record, "utf8").then((text) => JSON.parse(text) as PartRecord, () => null);
-  if (!saved) return partSize <= file.size ? partSize : 0;
+  const text = await readFile(record, "utf8").catch(() => null);
+  if (text === null) return partSize <= file.size ? partSize : 0;
+  let saved: PartRecord;
+  try {
+    saved = JSON.parse(text) as PartRecord;
+  } catch {
+    return 0;
+  }
   if (saved.sha256 !== file.sha256 || saved.size !== file.size) return 0;
   return Math.max(0, Math.min(saved.prefix, partSize));
 }
@@ -183,7 +189,11 @@ async function downloadRanged(job: Job, allowResume = true): Promise<{ outcome: 
     progress.log(`resuming ${file.path} from ${resumeFrom} bytes`);
     progress.add(resumeFrom);
   }
-  const save = (prefix: number) => writeFile(record, JSON.stringify({ sha256: file.sha256, size: file.size, prefix } satisfies PartRecord));
+  // Written aside and renamed over the record, so a fetch killed mid-write leaves the old one whole.
+  const save = async (prefix: number) => {
+    await writeFile(`${record}.new`, JSON.stringify({ sha256: file.sha256, size: file.size, prefix } satisfies PartRecord));
+    await rename(`${record}.new`, record);
+  };
   // Before any byte lands out of order, so the `.part` is never taken for an in-order one.
   await save(resumeFrom);
   let saved = resumeFrom;
@@ -222,9 +232,10 @@ async function downloadRanged(job: Job, allowResume = true): Promise<{ outcome: 
   }
   await positional.handle.close();
   await saving;
+  const forgetRecord = () => Promise.all([rm(record, { force: true }), rm(`${record}.new`, { force: true })]);
   if (digest !== file.sha256) {
     await rm(part, { force: true });
-    await rm(record, { force: true });
+    await forgetRecord();
     progress.rewind(file.size);
     if (resumeFrom > 0) {
       progress.log(`${file.path}: the partial download did not match; starting it over`);
@@ -233,7 +244,7 @@ async function downloadRanged(job: Job, allowResume = true): Promise<{ outcome: 
     throw new CliError(`${file.path}: got ${file.size} bytes with SHA-256 ${digest}, expected ${file.sha256}. Run the fetch again.`);
   }
   await rename(part, target);
-  await rm(record, { force: true });
+  await forgetRecord();
   return { outcome: resumeFrom > 0 ? "resumed" : "downloaded", transferred };
 }
 
