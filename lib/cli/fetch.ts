@@ -130,6 +130,7 @@ const RANGE_BYTES = 64 * 1024 * 1024;
 const RANGE_LANES = 4;
 /** How far a ranged download got is recorded beside its `.part` at most this often. */
 const RECORD_EVERY_BYTES = 16 * 1024 * 1024;
+const RANGE_IDLE_TIMEOUT_MS = 60_000;
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
@@ -145,14 +146,15 @@ async function resumePoint(part: string, record: string, file: CheckpointFile): 
   if (partSize === null) return 0;
   const text = await readFile(record, "utf8").catch(() => null);
   if (text === null) return partSize <= file.size ? partSize : 0;
-  let saved: PartRecord;
+  let saved: Partial<PartRecord> | null;
   try {
-    saved = JSON.parse(text) as PartRecord;
+    saved = JSON.parse(text) as Partial<PartRecord> | null;
   } catch {
     return 0;
   }
-  if (saved.sha256 !== file.sha256 || saved.size !== file.size) return 0;
-  return Math.max(0, Math.min(saved.prefix, partSize));
+  if (typeof saved !== "object" || saved === null || saved.sha256 !== file.sha256 || saved.size !== file.size) return 0;
+  if (!Number.isSafeInteger(saved.prefix) || (saved.prefix as number) < 0) return 0;
+  return Math.min(saved.prefix as number, partSize);
 }
 
 /** One range of a checkpoint file; what a retry cannot fix (4xx, a changed file) rejects as permanent. */
@@ -160,7 +162,7 @@ function getRange(url: string, authorization: string, etag: string, start: numbe
   const agent = url.startsWith("https:") ? agents.https : agents.http;
   return new Promise((resolve, reject) => {
     const headers = { authorization, range: `bytes=${start}-${end}`, "if-range": etag };
-    const request = (url.startsWith("https:") ? https : http).get(url, { headers, agent, signal }, (response) => {
+    const request = (url.startsWith("https:") ? https : http).get(url, { headers, agent, signal, timeout: RANGE_IDLE_TIMEOUT_MS }, (response) => {
       const status = response.statusCode ?? 0;
       if (status === 206) return resolve(response);
       if (status === 200) {
@@ -170,6 +172,8 @@ function getRange(url: string, authorization: string, etag: string, start: numbe
       failure(response).then((error) => reject(status >= 400 && status < 500 ? new PermanentSourceError(error.message) : error), reject);
     });
     request.once("error", (error) => reject(new Error(`Download failed: ${error.message}`)));
+    // A connection that goes quiet is dropped (and the range retried), not waited on for ever.
+    request.once("timeout", () => request.destroy(new Error(`the server sent nothing for ${RANGE_IDLE_TIMEOUT_MS / 1000} s`)));
   });
 }
 

@@ -173,8 +173,8 @@ export type RangeTarget = { handle: FileHandle; written(start: number, end: numb
  * Downloads `source` into `target` as `rangeSize` ranges, `concurrency` at a time, each written at
  * its own offset as it arrives: nothing is held in memory for ordering (the stream form,
  * `rangedStream`, must hold every range behind the head until the head is done, and chunks held
- * that long cost the server full garbage collections). A range that breaks is fetched again whole
- * (rewriting it is idempotent); a server that sends more than a range asked for fails the download.
+ * that long cost the server full garbage collections). A range that breaks continues after its
+ * last written byte; a server that sends more than a range asked for fails the download.
  * Resolves once every range is written and reported; on failure no range is still writing.
  */
 export async function downloadRanges(
@@ -196,31 +196,43 @@ export async function downloadRanges(
       const start = from + next++ * rangeSize;
       const end = Math.min(size, start + rangeSize) - 1;
       const expected = end - start + 1;
+      // Bytes of this range on the file: a retry continues after them, so a byte is never
+      // written twice (the hash may already have read it) and a reset costs a request, not the range.
+      let done = 0;
       await withRangeRetries(Math.max(1, source.attempts), controller.signal, async () => {
+        const at = start + done;
+        const before = done;
         let received = 0;
         try {
-          const body = await fetchRange(start, end, controller.signal);
-          await writeBatched(body, target.handle, {
-            position: start,
-            // The hash may follow a range as it is written, not only once it is whole.
-            onWritten: (at, bytes) => target.written(start, at + bytes - 1),
-            onChunk: (chunk) => {
-              received += chunk.length;
-              if (received > expected) {
-                throw new PermanentSourceError(`The server sent more than the ${expected} bytes asked for; it does not support ranged reads.`);
-              }
-              opts.onBytes?.(chunk.length);
-            },
-          });
+          const body = await fetchRange(at, end, controller.signal);
+          // A body that ignores the signal is destroyed here, so no lane outlives a failure.
+          const stop = () => body.destroy(controller.signal.reason as Error);
+          controller.signal.addEventListener("abort", stop, { once: true });
+          try {
+            await writeBatched(body, target.handle, {
+              position: at,
+              // The hash may follow a range as it is written, not only once it is whole.
+              onWritten: (position, bytes) => {
+                done = position + bytes - start;
+                target.written(start, position + bytes - 1);
+              },
+              onChunk: (chunk) => {
+                if (received + chunk.length > expected - before) {
+                  throw new PermanentSourceError(`The server sent more than the ${expected - before} bytes asked for; it does not support ranged reads.`);
+                }
+                received += chunk.length;
+                opts.onBytes?.(chunk.length);
+              },
+            });
+          } finally {
+            controller.signal.removeEventListener("abort", stop);
+          }
         } catch (error) {
-          // The retry fetches the range again from its start.
-          opts.onBytes?.(-received);
+          // What arrived but was not written is fetched again.
+          opts.onBytes?.(-(received - (done - before)));
           throw error;
         }
-        if (received !== expected) {
-          opts.onBytes?.(-received);
-          throw new Error(`A ranged read ended after ${received} of ${expected} bytes.`);
-        }
+        if (done !== expected) throw new Error(`A ranged read ended after ${done} of ${expected} bytes.`);
       });
     }
   };
@@ -232,9 +244,10 @@ export async function downloadRanges(
   );
   const results = await Promise.allSettled(lanes);
   opts.signal?.removeEventListener("abort", onOuterAbort);
+  // The first failure is the abort's reason; the lanes it stopped fail with "aborted".
+  if (controller.signal.aborted) throw controller.signal.reason;
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
-  controller.signal.throwIfAborted();
 }
 
 /**

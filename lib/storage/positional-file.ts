@@ -26,7 +26,8 @@ export type PositionalFileOptions = {
 };
 
 export async function openPositionalFile(file: string, size: number, opts: PositionalFileOptions = {}): Promise<PositionalFile> {
-  const resumeFrom = Math.min(size, Math.max(0, opts.resumeFrom ?? 0));
+  const asked = opts.resumeFrom ?? 0;
+  const resumeFrom = Number.isSafeInteger(asked) ? Math.min(size, Math.max(0, asked)) : 0;
   const handle = await open(file, resumeFrom > 0 ? "r+" : "w");
   let hasher: FilePrefixHasher;
   try {
@@ -38,7 +39,7 @@ export async function openPositionalFile(file: string, size: number, opts: Posit
   // Finished stretches not yet joined to the contiguous prefix, by their first byte.
   const pending = new Map<number, number>();
   let prefix = resumeFrom;
-  hasher.advance(prefix);
+  if (prefix > 0) hasher.advance(prefix);
   let closed = false;
   const abort = async () => {
     if (closed) return;

@@ -451,7 +451,7 @@ describe("downloadRanges into a positional blob write", () => {
   afterEach(() => rm(root, { recursive: true, force: true }));
   const filesIn = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
 
-  it("writes ranges finishing out of order at their offsets, refetches a short one whole, and hashes the whole", async () => {
+  it("writes ranges finishing out of order at their offsets, continues a short one after its last byte, and hashes the whole", async () => {
     let inFlight = 0;
     let peak = 0;
     let broken = false;
@@ -485,9 +485,41 @@ describe("downloadRanges into a positional blob write", () => {
     await durable;
     expect(blob).toEqual({ sha256: sha256(data), size: data.length });
     expect(peak).toBeLessThanOrEqual(3);
-    expect(asked.filter((r) => r === "300000-399999")).toHaveLength(2);
+    // The short body ended at byte 399989: the retry asks only for what is missing, nothing is written twice.
+    expect(asked.filter((r) => r.endsWith("-399999"))).toEqual(["300000-399999", "399990-399999"]);
     expect(reported).toBe(data.length);
     expect(await filesIn(root)).toEqual([sha256(data)]);
+  });
+
+  it("fails with the permanent error, not the aborts it caused, when another lane's server ignores Range", async () => {
+    const target = await store.openPositional(data.length);
+    let reported = 0;
+    const download = downloadRanges(
+      {
+        size: data.length,
+        rangeSize: 100_000,
+        concurrency: 3,
+        attempts: 3,
+        async fetchRange(start, end, signal) {
+          if (start === 100_000) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return slice(0, data.length - 1); // the whole file: Range ignored
+          }
+          // The other lanes stall mid-body and must be stopped by the failure.
+          const body = new Readable({ read() {} });
+          body.push(data.subarray(start, start + 1000));
+          signal.addEventListener("abort", () => body.destroy(new Error("aborted")), { once: true });
+          void end;
+          return body;
+        },
+      },
+      target,
+      { onBytes: (n) => (reported += n) },
+    );
+    await expect(download).rejects.toBeInstanceOf(PermanentSourceError);
+    await target.abort();
+    expect(reported).toBeGreaterThanOrEqual(0);
+    expect(await filesIn(root)).toEqual([]);
   });
 
   it("fails at once on a server sending more than a range asked for, with no range left writing, and leaves nothing", async () => {
