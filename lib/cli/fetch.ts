@@ -41,11 +41,13 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-function get(url: string, headers: Record<string, string>): Promise<http.IncomingMessage> {
+/** A GET; with `timeout`, a connection that goes quiet that long is dropped, not waited on for ever. */
+function get(url: string, headers: Record<string, string>, options: Pick<http.RequestOptions, "agent" | "signal" | "timeout"> = {}): Promise<http.IncomingMessage> {
   const transport = url.startsWith("https:") ? https : http;
   return new Promise((resolve, reject) => {
-    const request = transport.get(url, { headers }, resolve);
+    const request = transport.get(url, { headers, ...options }, resolve);
     request.once("error", (error) => reject(new CliError(`Download failed: ${error.message}`)));
+    request.once("timeout", () => request.destroy(new Error(`the server sent nothing for ${(options.timeout ?? 0) / 1000} s`)));
   });
 }
 
@@ -158,23 +160,19 @@ async function resumePoint(part: string, record: string, file: CheckpointFile): 
 }
 
 /** One range of a checkpoint file; what a retry cannot fix (4xx, a changed file) rejects as permanent. */
-function getRange(url: string, authorization: string, etag: string, start: number, end: number, signal: AbortSignal): Promise<Readable> {
+async function getRange(url: string, authorization: string, etag: string, start: number, end: number, signal: AbortSignal): Promise<Readable> {
   const agent = url.startsWith("https:") ? agents.https : agents.http;
-  return new Promise((resolve, reject) => {
-    const headers = { authorization, range: `bytes=${start}-${end}`, "if-range": etag };
-    const request = (url.startsWith("https:") ? https : http).get(url, { headers, agent, signal, timeout: RANGE_IDLE_TIMEOUT_MS }, (response) => {
-      const status = response.statusCode ?? 0;
-      if (status === 206) return resolve(response);
-      if (status === 200) {
-        response.destroy();
-        return reject(new PermanentSourceError("The file changed on the server while it was fetched. Run the fetch again."));
-      }
-      failure(response).then((error) => reject(status >= 400 && status < 500 ? new PermanentSourceError(error.message) : error), reject);
-    });
-    request.once("error", (error) => reject(new Error(`Download failed: ${error.message}`)));
-    // A connection that goes quiet is dropped (and the range retried), not waited on for ever.
-    request.once("timeout", () => request.destroy(new Error(`the server sent nothing for ${RANGE_IDLE_TIMEOUT_MS / 1000} s`)));
-  });
+  const headers = { authorization, range: `bytes=${start}-${end}`, "if-range": etag };
+  // A quiet connection is dropped and the range retried.
+  const response = await get(url, headers, { agent, signal, timeout: RANGE_IDLE_TIMEOUT_MS });
+  const status = response.statusCode ?? 0;
+  if (status === 206) return response;
+  if (status === 200) {
+    response.destroy();
+    throw new PermanentSourceError("The file changed on the server while it was fetched. Run the fetch again.");
+  }
+  const error = await failure(response);
+  throw status >= 400 && status < 500 ? new PermanentSourceError(error.message) : error;
 }
 
 /**

@@ -1,7 +1,7 @@
-import type { FileHandle } from "node:fs/promises";
 import { finished, Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeBatched } from "@/lib/storage/batched-write";
+import type { PositionalFile } from "@/lib/storage/positional-file";
 import { PermanentSourceError, type SourceFile } from "./types";
 
 const MiB = 1024 ** 2;
@@ -16,16 +16,9 @@ export type RangedTuning = {
 
 export const DEFAULT_RANGED_TUNING: RangedTuning = { threshold: 64 * MiB, rangeSize: 16 * MiB, concurrency: 4 };
 
-export type RangedStreamOptions = {
-  size: number;
-  rangeSize?: number;
-  concurrency?: number;
-  /** Bytes `start..end`, both inclusive, as a stream; should reject with PermanentSourceError for what a retry cannot fix. */
-  fetchRange(start: number, end: number, signal: AbortSignal): Promise<Readable>;
-  signal?: AbortSignal;
-  /** Tries per range; a retry continues from the range's first missing byte, so a reset costs a request, not the file. */
-  attempts?: number;
-};
+/** A RangedSource with the tuning defaulted; a retry continues from the range's first missing byte. */
+export type RangedStreamOptions = Pick<RangedSource, "size" | "fetchRange"> &
+  Partial<Pick<RangedSource, "rangeSize" | "concurrency" | "attempts">> & { signal?: AbortSignal };
 
 /** One range being fetched: what arrived and was not handed on yet, and how it ended. */
 type RangeLoad = { chunks: Buffer[]; done: boolean; error: unknown; wake: (() => void) | null };
@@ -140,6 +133,11 @@ export function rangedStream(options: RangedStreamOptions): Readable {
   return stream;
 }
 
+/** A server that answers more than a range asked for ignores ranges: not worth a retry. */
+function rangeTooLong(expected: number): PermanentSourceError {
+  return new PermanentSourceError(`The server sent more than the ${expected} bytes asked for; it does not support ranged reads.`);
+}
+
 /** Runs one range's `attempt` up to `attempts` times with backoff; what a retry cannot fix fails at once. */
 async function withRangeRetries(attempts: number, signal: AbortSignal, attempt: () => Promise<void>): Promise<void> {
   for (let n = 1; ; n++) {
@@ -166,8 +164,8 @@ export type RangedSource = {
   fetchRange(start: number, end: number, signal: AbortSignal): Promise<Readable>;
 };
 
-/** Where `downloadRanges` writes: a file of the object's size, told of each finished range. */
-export type RangeTarget = { handle: FileHandle; written(start: number, end: number): void };
+/** Where `downloadRanges` writes: a file of the object's size, told of what is written. */
+export type RangeTarget = Pick<PositionalFile, "handle" | "written">;
 
 /**
  * Downloads `source` into `target` as `rangeSize` ranges, `concurrency` at a time, each written at
@@ -218,7 +216,7 @@ export async function downloadRanges(
               },
               onChunk: (chunk) => {
                 if (received + chunk.length > expected - before) {
-                  throw new PermanentSourceError(`The server sent more than the ${expected - before} bytes asked for; it does not support ranged reads.`);
+                  throw rangeTooLong(expected - before);
                 }
                 received += chunk.length;
                 opts.onBytes?.(chunk.length);
@@ -276,7 +274,7 @@ async function pour(body: Readable, expected: number, signal: AbortSignal, onChu
       const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
       received += buffer.length;
       if (received > expected) {
-        settle(new PermanentSourceError(`The server sent more than the ${expected} bytes asked for; it does not support ranged reads.`));
+        settle(rangeTooLong(expected));
         return;
       }
       onChunk(buffer);

@@ -98,8 +98,7 @@ export class FsBlobStore implements BlobStore {
       throw error;
     }
     return {
-      handle: file.handle,
-      written: (start, end) => file.written(start, end),
+      ...file,
       finish: async () => {
         let sha256: string;
         try {

@@ -1,5 +1,5 @@
-import type { FileHandle } from "node:fs/promises";
 import type { Readable } from "node:stream";
+import type { PositionalFile } from "./positional-file";
 
 export type StoredBlob = { sha256: string; size: number };
 
@@ -22,19 +22,11 @@ export class BlobTooLargeError extends Error {
 export type ByteRange = { start: number; end: number };
 
 /**
- * A blob of known size being written in any order (parallel ranges of a download, each at its
- * offset), hashed in order behind the writes. Write to `handle` with positional writes and call
- * `written` for each finished range.
+ * A blob of known size being written in any order: a PositionalFile whose `finish` resolves with
+ * the blob once it is hashed (flushing and naming in `durable`) and whose `abort` removes the
+ * temp file, so nothing is stored.
  */
-export interface PositionalWrite {
-  readonly handle: FileHandle;
-  /** Bytes `start` to `end` (inclusive) are on the file. */
-  written(start: number, end: number): void;
-  /** Every byte is written: resolves with the blob once it is hashed, flushing in `durable`. */
-  finish(): Promise<WrittenBlob>;
-  /** Gives up: the temp file is removed and nothing is stored. */
-  abort(): Promise<void>;
-}
+export type PositionalWrite = Omit<PositionalFile, "finish"> & { finish(): Promise<WrittenBlob> };
 
 /**
  * Content-addressed storage: a blob's key is the SHA-256 of its bytes, computed while they are
