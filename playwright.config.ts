@@ -47,6 +47,7 @@ export default defineConfig({
       CAIRN_UPLOAD_EXPIRY_HOURS: "24",
       CAIRN_ALLOW_PRIVATE_SOURCES: "127.0.0.0/8",
       CAIRN_CAPTURE_QUIET_SECONDS: "1",
+      CAIRN_AGENT_SERVER_URL: baseURL,
     },
   },
 });

@@ -25,7 +25,8 @@ function CaptureRow({ capture }: { capture: JobCaptureResponse }) {
         )}
       </div>
       <div className="flex shrink-0 items-center gap-2 text-xs text-zinc-500">
-        {capture.status === "capturing" && <Badge tone="accent">Capturing…</Badge>}
+        {capture.status === "pending" && <Badge tone="neutral">Waiting</Badge>}
+        {capture.status === "uploading" && <Badge tone="accent">Capturing…</Badge>}
         {capture.status === "ready" && <Badge tone="success">Ready</Badge>}
         {capture.status === "failed" && <Badge tone="danger">Failed</Badge>}
         <RelativeTime at={capture.createdAt} suffix=" ago" />

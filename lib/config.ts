@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { runnerKinds, type RunnerKind } from "@/lib/jobs/kinds";
 
 // Sizes are shown in powers of 1024 (as the reference CLI does), so the defaults are too.
 const GB = 1024 ** 3;
@@ -18,6 +19,20 @@ function intFromEnv(name: string, fallback: number): number {
 /** The data directory holding the embedded database, blobs, uploads and generated keys. */
 export function dataDir(): string {
   return path.resolve(process.env.CAIRN_DATA_DIR || "./.data");
+}
+
+function runnerFromEnv(): RunnerKind {
+  const raw = process.env.CAIRN_JOB_RUNNER || "local";
+  const runner = runnerKinds.find((kind) => kind === raw);
+  if (!runner) throw new Error(`CAIRN_JOB_RUNNER must be one of ${runnerKinds.join(", ")}, got "${raw}"`);
+  return runner;
+}
+
+/** `CAIRN_AGENT_COMMAND` as argv (split on spaces), else this Node running this install's `bin/cairn.mjs`. */
+function agentCommandFromEnv(): string[] {
+  const raw = process.env.CAIRN_AGENT_COMMAND?.trim();
+  if (raw) return raw.split(/\s+/);
+  return [process.execPath, path.join(process.cwd(), "bin", "cairn.mjs")];
 }
 
 /** Every setting Cairn reads from the environment, with its embedded default. */
@@ -42,6 +57,30 @@ export function config() {
     // A server running as root runs jobs as this uid/gid (default nobody), so read-only inputs stay read-only.
     jobUid: process.getuid?.() === 0 ? intFromEnv("CAIRN_JOB_UID", 65534) : null,
     jobGid: process.getuid?.() === 0 ? intFromEnv("CAIRN_JOB_GID", 65534) : null,
+    jobRunner: runnerFromEnv(),
+    /** Where job agents reach this server's API (a cluster's nodes need an address they can route to). */
+    agentServerUrl: (process.env.CAIRN_AGENT_SERVER_URL || `http://127.0.0.1:${process.env.PORT || "3000"}`).replace(/\/+$/, ""),
+    agentHeartbeatSeconds: Math.max(0.2, Number(process.env.CAIRN_AGENT_HEARTBEAT_SECONDS || 1)),
+    /** A running job whose agent has been silent this long is failed as "agent lost" (its outputs stay). */
+    agentLostSeconds: intFromEnv("CAIRN_AGENT_LOST_SECONDS", 120),
+    /** After a job ended with captures failed, how long its agent keeps the files at hand for *Retry capture*. */
+    captureLingerSeconds: intFromEnv("CAIRN_CAPTURE_LINGER_SECONDS", 3600),
+    slurm: {
+      /** Job directories (inputs, outputs, the agent's state): a path the server and every compute node share. */
+      workDir: process.env.CAIRN_SLURM_WORK_DIR || path.join(dataDir(), "jobs"),
+      partition: process.env.CAIRN_SLURM_PARTITION || null,
+      restUrl: process.env.CAIRN_SLURM_REST_URL || null,
+      restToken: process.env.CAIRN_SLURM_REST_TOKEN || process.env.SLURM_JWT || null,
+      restUser: process.env.CAIRN_SLURM_REST_USER || null,
+    },
+    kubernetes: {
+      namespace: process.env.CAIRN_K8S_NAMESPACE || "default",
+      jobImage: process.env.CAIRN_JOB_IMAGE || null,
+      agentImage: process.env.CAIRN_AGENT_IMAGE || "ghcr.io/cairn-dev/cairn-agent:latest",
+      ttlSecondsAfterFinished: intFromEnv("CAIRN_K8S_TTL_SECONDS", 3600),
+    },
+    /** How a machine that runs jobs starts the agent: Node with this install's CLI, unless told otherwise. */
+    agentCommand: agentCommandFromEnv(),
   };
 }
 

@@ -1,10 +1,7 @@
-import path from "node:path";
-import { config } from "@/lib/config";
 import { getDatabase, getDb } from "@/lib/db/client";
 import { analyzeTables } from "@/lib/db/queries/maintenance";
 import { startExportWorkers } from "@/lib/export/worker";
 import { startIngestWorkers } from "@/lib/ingest/worker";
-import { pruneJobCache } from "@/lib/jobs/mounts";
 import { startJobRunner } from "@/lib/jobs/startup";
 import { getBlobStore } from "@/lib/storage";
 import { collectBlobs } from "@/lib/storage/gc";
@@ -16,7 +13,6 @@ async function sweep(): Promise<void> {
   const db = await getDb();
   await expireAbandonedUploads(db);
   await collectBlobs(db, getBlobStore());
-  await pruneJobCache(path.join(config().dataDir, "job-cache"));
   if ((await getDatabase()).kind === "pglite") await analyzeTables(db);
 }
 
@@ -29,7 +25,7 @@ export function startBackgroundWork(): void {
   const run = () => sweep().catch((error) => console.error("maintenance sweep failed", error));
   setTimeout(run, 30_000).unref();
   setInterval(run, INTERVAL_MS).unref();
-  startJobRunner().catch((error) => console.error("could not start the job runner", error));
+  startJobRunner();
   if (process.env.CAIRN_WORKERS !== "0") {
     startIngestWorkers().catch((error) => console.error("could not start ingest workers", error));
     startExportWorkers().catch((error) => console.error("could not start export workers", error));

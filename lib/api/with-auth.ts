@@ -14,6 +14,8 @@ export type HandlerArgs<P> = {
   requestId: string;
 };
 
+export const JOB_TOKEN_SCOPE = "A job token opens only its own job's agent endpoints and the checkpoints the job attaches.";
+
 const permissionMessage: Record<Permission, string> = {
   read: "You are not a member of this organization.",
   write: "Your role in this organization is read-only. Ask an owner or admin for the member role.",
@@ -26,13 +28,15 @@ const permissionMessage: Record<Permission, string> = {
  */
 export function withAuth<P = Record<string, never>>(
   handler: (args: HandlerArgs<P>) => Promise<Response>,
-  options: { permission: Permission; allowBasic?: boolean },
+  options: { permission: Permission; allowBasic?: boolean; allowJobs?: boolean },
 ) {
   return async (request: Request, context: RouteContext<P>): Promise<Response> => {
     const requestId = randomUUID();
     try {
       const db = await getDb();
       const caller = await resolveCaller(db, request, { allowBasic: options.allowBasic });
+      // A job token is refused everywhere but the routes that check what it may reach themselves.
+      if (caller.job && !options.allowJobs) throw new ApiError("forbidden", JOB_TOKEN_SCOPE);
       if (!can(caller.role, options.permission)) throw new ApiError("forbidden", permissionMessage[options.permission]);
       const params = context?.params ? await context.params : ({} as P);
       const response = await handler({ request, params, db, caller, requestId });

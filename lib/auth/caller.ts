@@ -3,8 +3,10 @@ import { ApiError } from "@/lib/api/errors";
 import type { Db } from "@/lib/db/client";
 import { findUserById, listMembershipsOfUser } from "@/lib/db/queries/accounts";
 import type { Role, User } from "@/lib/db/schema";
+import { findJobByAgentToken } from "@/lib/db/queries/jobs";
 import { userForToken, verifyCredentials } from "./accounts";
 import { authSecret } from "./secret";
+import { hashToken, JOB_TOKEN_PREFIX } from "./tokens";
 
 export const ORG_COOKIE = "cairn-org";
 const SESSION_COOKIES = ["__Secure-authjs.session-token", "authjs.session-token"];
@@ -13,8 +15,21 @@ export type Caller = {
   user: User;
   orgId: string;
   role: Role;
-  via: "session" | "token" | "basic";
+  via: "session" | "token" | "basic" | "job";
+  /** Set for a job's agent token: the one job it acts for (routes refuse it unless they allow jobs). */
+  job?: { id: string };
 };
+
+/**
+ * A job's agent token: valid until it expires (when the job ends), acting as the job's creator in
+ * the job's organization with the member role, and only where a route lets jobs in.
+ */
+async function jobCaller(db: Db, token: string): Promise<Caller> {
+  const job = await findJobByAgentToken(db, { tokenHash: hashToken(token) });
+  const user = job?.creatorUserId ? await findUserById(db, job.creatorUserId) : null;
+  if (!job || !user) throw new ApiError("unauthorized", "This job token is not valid: it expired when its job ended.");
+  return { user, orgId: job.orgId, role: "member", via: "job", job: { id: job.id } };
+}
 
 function cookies(request: Request): Map<string, string> {
   const jar = new Map<string, string>();
@@ -60,6 +75,8 @@ async function identify(db: Db, request: Request, allowBasic: boolean) {
  * user is a member there, else their first membership.
  */
 export async function resolveCaller(db: Db, request: Request, opts: { allowBasic?: boolean } = {}): Promise<Caller> {
+  const bearer = /^bearer\s+(\S+)/i.exec(request.headers.get("authorization") ?? "")?.[1];
+  if (bearer?.startsWith(JOB_TOKEN_PREFIX)) return jobCaller(db, bearer);
   const identity = await identify(db, request, opts.allowBasic ?? false);
   if (!identity) throw new ApiError("unauthorized", "Sign in, or send an API token as 'Authorization: Bearer <token>'.");
   const memberships = await listMembershipsOfUser(db, { userId: identity.user.id });

@@ -23,12 +23,15 @@ export async function uploadBudget(db: Db, checkpoint: Checkpoint): Promise<Budg
   if (quotaLeft < capLeft) {
     return {
       maxBytes: quotaLeft,
-      error: () =>
-        new ApiError(
+      error: (attempted?: number) => {
+        const missing = attempted === undefined ? null : Math.max(0, attempted - quotaLeft);
+        return new ApiError(
           "quota_exceeded",
-          `This upload would exceed your organization's storage quota: ${formatBytes(usage)} of ${formatBytes(orgQuotaBytes)} used. Delete checkpoints you no longer need or ask an administrator to raise CAIRN_ORG_QUOTA_BYTES.`,
-          { usageBytes: usage, quotaBytes: orgQuotaBytes },
-        ),
+          `This upload would exceed your organization's storage quota: ${formatBytes(usage)} of ${formatBytes(orgQuotaBytes)} used` +
+            `${missing ? `, ${formatBytes(missing)} missing for it` : ""}. Delete checkpoints you no longer need or ask an administrator to raise CAIRN_ORG_QUOTA_BYTES.`,
+          { usageBytes: usage, quotaBytes: orgQuotaBytes, ...(missing === null ? {} : { missingBytes: missing }) },
+        );
+      },
     };
   }
   return {

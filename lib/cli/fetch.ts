@@ -250,6 +250,18 @@ async function downloadRanged(job: Job, allowResume = true): Promise<{ outcome: 
   return { outcome: resumeFrom > 0 ? "resumed" : "downloaded", transferred };
 }
 
+/**
+ * One checkpoint file into `target`, verified by its SHA-256: parallel ranges written at their
+ * offsets for large files, one stream otherwise; resumes a `.part` left by an earlier attempt.
+ */
+export async function fetchFileVerified(
+  client: ApiClient,
+  { checkpointId, file, target, progress }: { checkpointId: string; file: CheckpointFile; target: string; progress: TransferProgress },
+): Promise<{ outcome: FetchOutcome; transferred: number }> {
+  const job = { client, checkpointId, file, target, progress };
+  return file.size >= RANGED_MIN_BYTES ? downloadRanged(job) : downloadFile(job);
+}
+
 async function alreadyPresent(file: CheckpointFile, target: string): Promise<boolean> {
   if ((await sizeOf(target)) !== file.size) return false;
   return (await sha256Of(target)) === file.sha256;
@@ -276,8 +288,7 @@ export async function fetchCheckpoint(client: ApiClient, ref: string, destinatio
         progress.fileDone(file.path, "already present");
         return;
       }
-      const job = { client, checkpointId: checkpoint.metadata.id, file, target, progress };
-      const result = file.size >= RANGED_MIN_BYTES ? await downloadRanged(job) : await downloadFile(job);
+      const result = await fetchFileVerified(client, { checkpointId: checkpoint.metadata.id, file, target, progress });
       counts[result.outcome] += 1;
       transferred += result.transferred;
       progress.fileDone(file.path, result.outcome === "resumed" ? "resumed" : "");

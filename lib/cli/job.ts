@@ -5,7 +5,36 @@ import { CliError } from "./config";
 import { collect, parsePairs } from "./args";
 import type { Job } from "./types";
 
-type RunOptions = { checkpoint?: string[]; type: string; env?: string[]; captureOutputs: boolean; json?: boolean };
+type RunOptions = {
+  checkpoint?: string[];
+  type: string;
+  env?: string[];
+  captureOutputs: boolean;
+  json?: boolean;
+  gpus?: number;
+  cpus?: number;
+  memory?: number;
+  timeLimit?: number;
+  partition?: string;
+  image?: string;
+};
+
+/** A positive whole number from an option, or the error that says so. */
+function wholeNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} takes a whole number of at least 1, got '${value}'.`);
+    return n;
+  };
+}
+
+function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} takes a number above 0, got '${value}'.`);
+    return n;
+  };
+}
 
 const FINISHED = new Set(["succeeded", "failed", "stopped"]);
 
@@ -19,6 +48,14 @@ async function run(name: string, command: string[], options: RunOptions): Promis
     checkpoints: (options.checkpoint ?? []).map((ref) => ({ ref })),
     captureOutputs: options.captureOutputs,
     env: parsePairs(options.env ?? [], "--env"),
+    resources: {
+      ...(options.gpus === undefined ? {} : { gpus: options.gpus }),
+      ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
+      ...(options.memory === undefined ? {} : { memoryGb: options.memory }),
+      ...(options.timeLimit === undefined ? {} : { timeLimitMinutes: options.timeLimit }),
+    },
+    ...(options.partition ? { partition: options.partition } : {}),
+    ...(options.image ? { image: options.image } : {}),
   });
   console.log(options.json ? JSON.stringify(job, null, 2) : `Job '${job.name}' is ${job.status} (id ${job.id}). Follow it with \`cairn job logs ${job.name} --follow\`.`);
 }
@@ -74,8 +111,17 @@ export function registerJob(program: Command): void {
     .option("--type <type>", "training, fine-tuning or inference", "training")
     .option("-e, --env <KEY=VALUE>", "an environment variable for the job (repeatable)", collect)
     .option("--no-capture-outputs", "do not turn FLEXAI_OUTPUT_CHECKPOINT_DIR into checkpoints")
+    .option("--gpus <n>", "GPUs for the job (Slurm --gres=gpu:N, Kubernetes nvidia.com/gpu)", wholeNumber("--gpus"))
+    .option("--cpus <n>", "CPUs for the job", wholeNumber("--cpus"))
+    .option("--memory <GiB>", "memory for the job, in GiB", positiveNumber("--memory"))
+    .option("--time-limit <minutes>", "the job's time limit, in minutes", wholeNumber("--time-limit"))
+    .option("--partition <name>", "the Slurm partition")
+    .option("--image <image>", "the container image (Kubernetes)")
     .option("--json", "print the job as JSON")
-    .addHelpText("after", "\nExample:\n  cairn job run finetune-1 --checkpoint mistral-500 --env LR=3e-5 -- python train.py --epochs 2")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  cairn job run finetune-1 --checkpoint mistral-500 --env LR=3e-5 -- python train.py --epochs 2\n  cairn job run llama-sft --gpus 4 --partition a100 --time-limit 600 --checkpoint llama-7b -- python sft.py",
+    )
     .action(run);
 
   job
@@ -85,4 +131,16 @@ export function registerJob(program: Command): void {
     .action(logs);
 
   job.command("stop <ref>").description("Stop a queued or running job").action(stop);
+
+  job
+    .command("agent")
+    .description("Run a job where its runner started it (started by Cairn's runners, configured by CAIRN_* variables; not for users)")
+    .action(async () => {
+      // Loaded only here: the agent is the one command that runs jobs.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runAgent } = require("../agent/agent") as typeof import("../agent/agent");
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { agentConfig } = require("../agent/config") as typeof import("../agent/config");
+      process.exitCode = await runAgent(agentConfig());
+    });
 }

@@ -74,11 +74,28 @@ export class FileUrlStorage {
 
 let storage: FileUrlStorage | undefined;
 const urlStorage = () => (storage ??= new FileUrlStorage(path.join(configDir(), "uploads.json")));
+function storageAt(file: string): FileUrlStorage {
+  let found = storages.get(file);
+  if (!found) {
+    found = new FileUrlStorage(file);
+    storages.set(file, found);
+  }
+  return found;
+}
 
-type TusJob = { checkpointId: string; item: UploadItem; onBytes(bytes: number): void; onResume(offset: number): void };
+type TusJob = {
+  checkpointId: string;
+  item: UploadItem;
+  onBytes(bytes: number): void;
+  onResume(offset: number): void;
+  /** Where upload URLs are kept for resuming (default: the CLI's config directory). */
+  urlStorageFile?: string;
+};
+
+const storages = new Map<string, FileUrlStorage>();
 
 /** One file over tus 1.0.0; resumes a stored upload of the same file to the same checkpoint. */
-export function tusUpload(client: ApiClient, { checkpointId, item, onBytes, onResume }: TusJob): Promise<void> {
+export function tusUpload(client: ApiClient, { checkpointId, item, onBytes, onResume, urlStorageFile }: TusJob): Promise<void> {
   const fingerprint = [client.server, checkpointId, item.path, path.resolve(item.local), item.size, Math.round(item.mtimeMs)].join("|");
   return new Promise<void>((resolve, reject) => {
     let reported = 0;
@@ -89,7 +106,7 @@ export function tusUpload(client: ApiClient, { checkpointId, item, onBytes, onRe
       metadata: { checkpointId, path: item.path, filename: path.basename(item.path) },
       uploadSize: item.size,
       fingerprint: async () => fingerprint,
-      urlStorage: urlStorage(),
+      urlStorage: urlStorageFile ? storageAt(urlStorageFile) : urlStorage(),
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
       retryDelays: [0, 1000, 3000, 5000],

@@ -1,15 +1,14 @@
 import { ApiError, notFound } from "@/lib/api/errors";
 import { isUuid } from "@/lib/api/schemas/common";
-import type { CreateJobInput, JobLogs, JobLogsQuery, ListJobsQuery } from "@/lib/api/schemas/jobs";
+import type { CreateJobInput, JobLogs, JobLogsQuery, ListJobsQuery, RunnerInfo } from "@/lib/api/schemas/jobs";
 import { isUniqueViolation } from "@/lib/auth/accounts";
 import type { Caller } from "@/lib/auth/caller";
 import { encryptSecret } from "@/lib/connections/crypto";
 import type { Db } from "@/lib/db/client";
 import {
-  filesOfCheckpoints,
+  capturesOf,
   findAttachableCheckpoint,
   findJob,
-  hasQueuedJobs,
   insertAttachments,
   insertJob,
   insertJobLogs,
@@ -21,9 +20,16 @@ import {
 } from "@/lib/db/queries/jobs";
 import type { Checkpoint, Job } from "@/lib/db/schema";
 import { isComplete } from "@/lib/checkpoints/kinds";
+import { config } from "@/lib/config";
+import { envContext } from "./agent-token";
+import { activeJobStatuses, resourceFields } from "./kinds";
 import { presentJob, presentJobs, presentOneJob } from "./present";
-import type { MountInput } from "./mounts";
-import { envContext, jobScheduler } from "./scheduler";
+import type { JobRunner } from "./runner";
+import { jobRunner } from "./runners";
+import { localQueue, submitJob } from "./scheduler";
+
+/** An agent heard from within this long is alive: *Retry capture* reaches it through its heartbeat. */
+const AGENT_SILENT_MS = 10_000;
 
 type OrgScope = { orgId: string };
 
@@ -58,17 +64,35 @@ async function attachable(db: Db, orgId: string, ref: { ref: string; public?: bo
   return row;
 }
 
+/** A field the configured runner cannot honour is a 422 that names it. */
+function assertHonoured(runner: JobRunner, body: CreateJobInput): void {
+  const given = [
+    ...resourceFields.filter((field) => field !== "partition" && field !== "image" && body.resources[field] !== undefined),
+    ...(body.partition ? (["partition"] as const) : []),
+    ...(body.image ? (["image"] as const) : []),
+  ];
+  const refused = given.filter((field) => !(runner.accepts as readonly string[]).includes(field));
+  if (refused.length === 0) return;
+  const fields = Object.fromEntries(
+    refused.map((field) => [field === "partition" || field === "image" ? field : `resources.${field}`, `The ${runner.kind} runner cannot honour ${field}.`]),
+  );
+  throw new ApiError(
+    "validation_failed",
+    `This Cairn runs jobs with the ${runner.kind} runner, which cannot honour ${refused.join(", ")}. Leave ${refused.length === 1 ? "it" : "them"} out, or ask an administrator about CAIRN_JOB_RUNNER.`,
+    { fields },
+  );
+}
+
 /**
- * Queues a job, or when this server has a free runner slot and nobody is waiting, writes it as
- * running here and starts it with what the transaction read: no claim round and no second read
- * of the manifests between the POST and the process. (The name's uniqueness is the index's.)
+ * Creates a job. A runner that queues jobs itself (local) gets it from the queue once a slot is
+ * free; an engine with a queue of its own (Slurm, Kubernetes) gets it in the creating transaction,
+ * so the engine's refusal is a 422 in its words and no job is left behind.
  */
 export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
-  const scheduler = jobScheduler();
-  const slot = scheduler.reserveSlot();
-  let job: Job;
+  const runner = jobRunner();
+  assertHonoured(runner, body);
   let attached: { row: Checkpoint; public: boolean }[] = [];
-  let inputs: MountInput[] | null = null;
+  let job: Job;
   try {
     job = await db.transaction(async (tx) => {
       const chosen: { row: Checkpoint; public: boolean }[] = [];
@@ -80,7 +104,6 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
         }
         chosen.push({ row, public: row.orgId !== caller.orgId || ref.public === true });
       }
-      const runNow = slot !== null && !(await hasQueuedJobs(tx));
       const now = new Date();
       const id = crypto.randomUUID();
       const inserted = await insertJob(tx, {
@@ -93,8 +116,11 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
         envKeys: Object.keys(body.env).sort(),
         captureOutputs: body.captureOutputs,
         creatorUserId: caller.user.id,
-        runnerInstance: scheduler.instance,
-        ...(runNow ? { status: "running" as const, startedAt: now, heartbeatAt: now, message: null } : { message: "Waiting for a free runner slot." }),
+        runner: runner.kind,
+        resources: body.resources,
+        partition: body.partition ?? null,
+        image: body.image ?? null,
+        message: runner.queuesJobs ? "Waiting for a free runner slot." : null,
       });
       attached = chosen;
       await insertAttachments(
@@ -102,26 +128,13 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
         chosen.map((c, position) => ({ jobId: id, checkpointId: c.row.id, position, mountName: c.row.name, public: c.public })),
       );
       await insertJobLogs(tx, [{ jobId: id, stream: "system", message: `Queued by ${caller.user.email}.`, at: now }]);
-      if (runNow) {
-        const files = await filesOfCheckpoints(tx, { checkpointIds: chosen.map((c) => c.row.id) });
-        inputs = chosen.map((c) => ({ name: c.row.name, files: files.filter((f) => f.checkpointId === c.row.id) }));
-      }
-      return inserted;
+      return runner.queuesJobs ? inserted : submitJob(tx, runner, inserted);
     });
   } catch (error) {
-    if (slot) {
-      slot.release();
-      // A claim may have found no slot because of this one: a queued job must not wait for a poll.
-      void scheduler.kick();
-    }
     if (isUniqueViolation(error)) throw nameTaken(body.name);
     throw error;
   }
-  if (slot && inputs) scheduler.launchCreated(job, inputs, slot);
-  else {
-    slot?.release();
-    void scheduler.kick();
-  }
+  void localQueue()?.kick();
   // Presented from what was just written: the launch, not this answer, gets the database next.
   return presentJob(job, attachedAtCreation(job, attached), []);
 }
@@ -171,18 +184,25 @@ export async function jobLogs(db: Db, scope: OrgScope & { ref: string }, query: 
   };
 }
 
-/** Stop: a queued job ends at once; a running one gets SIGTERM, then SIGKILL after the grace period. */
+/**
+ * Stop: a job still waiting (for a slot, or in the engine's queue) ends at once; a running one's
+ * agent gets SIGTERM through the engine and sees the request in its next heartbeat, stops the
+ * command (SIGKILL after the grace period) and makes a final capture.
+ */
 export async function stopJob(db: Db, caller: Caller, ref: string) {
   const job = await resolveJob(db, { orgId: caller.orgId, ref });
+  const runner = jobRunner();
   if (job.status === "queued") {
     const stopped = await updateJob(db, { id: job.id, onlyIf: ["queued"] }, {
       status: "stopped",
       message: `Stopped by ${caller.user.email} before it started.`,
       stopRequestedAt: new Date(),
       finishedAt: new Date(),
+      agentTokenExpiresAt: new Date(),
     });
     if (stopped) {
       await releaseAttachments(db, { jobId: job.id });
+      if (job.submittedAt) await runner.cancel(stopped, { pending: true });
       return presentOneJob(db, stopped);
     }
     return stopJob(db, caller, ref);
@@ -194,6 +214,41 @@ export async function stopJob(db: Db, caller: Caller, ref: string) {
     stopRequestedAt: job.stopRequestedAt ?? new Date(),
     message: `Stopping at the request of ${caller.user.email}.`,
   });
-  jobScheduler().stop(job.id);
+  await runner.cancel(asked ?? job, { pending: false });
   return presentOneJob(db, asked ?? job);
+}
+
+/**
+ * *Retry capture*: every failed capture of the job is tried again. A live agent sees the request in
+ * its next heartbeat; when the job's agent is gone (it waited its linger time, or was lost), a new
+ * one is started where the job ran, which takes over the files the last one kept.
+ */
+export async function retryCaptures(db: Db, caller: Caller, ref: string) {
+  const job = await resolveJob(db, { orgId: caller.orgId, ref });
+  const failed = (await capturesOf(db, { jobIds: [job.id] })).filter((c) => c.status === "failed");
+  if (failed.length === 0) throw new ApiError("conflict", `Job '${job.name}' has no failed capture to retry.`, { captures: 0 });
+  const now = new Date();
+  const row = (await updateJob(db, { id: job.id }, { captureRetryAt: now })) ?? job;
+  await insertJobLogs(db, [{ jobId: job.id, stream: "system", message: `${caller.user.email} asked to retry ${failed.length} failed capture${failed.length === 1 ? "" : "s"}.`, at: now }]);
+  const heard = row.heartbeatAt ? now.getTime() - row.heartbeatAt.getTime() : Number.POSITIVE_INFINITY;
+  const runner = jobRunner();
+  if (heard > AGENT_SILENT_MS && !(activeJobStatuses as readonly string[]).includes(row.status)) {
+    if (runner.kind === "kubernetes") {
+      throw new ApiError("conflict", "The job's pod is gone, and its output directory with it; there is nothing left to capture.", { runner: runner.kind });
+    }
+    await submitJob(db, runner, row, { resume: true });
+  }
+  return presentOneJob(db, row);
+}
+
+/** What the deployment's runner honours, for the launch form. */
+export function runnerInfo(): RunnerInfo {
+  const runner = jobRunner();
+  const cfg = config();
+  return {
+    runner: runner.kind,
+    accepts: [...runner.accepts],
+    defaultImage: runner.kind === "kubernetes" ? cfg.kubernetes.jobImage : null,
+    defaultPartition: runner.kind === "slurm" ? cfg.slurm.partition : null,
+  };
 }

@@ -1,13 +1,24 @@
-import { getDb } from "@/lib/db/client";
-import { recoverJobs } from "./recovery";
-import { jobScheduler } from "./scheduler";
+import { localQueue } from "./scheduler";
+import { JobSupervisor } from "./supervisor";
 
-/** On server start: fail what a dead server left queued or running, then start queued jobs. */
-export async function startJobRunner(): Promise<void> {
-  const scheduler = jobScheduler();
-  scheduler.runner.warm?.();
-  const failed = await recoverJobs(await getDb(), { self: scheduler.instance, cleanup: (jobId) => scheduler.runner.cleanup(jobId) });
-  if (failed.length > 0) console.warn(`jobs: marked ${failed.length} job(s) failed that a previous server left unfinished`);
-  scheduler.startPolling();
-  await scheduler.kick();
+const globalForJobs = globalThis as unknown as { cairnJobSupervisor?: JobSupervisor };
+
+/** This process's supervisor (it supervises only while it holds the lease). */
+export function jobSupervisor(): JobSupervisor {
+  globalForJobs.cairnJobSupervisor ??= new JobSupervisor();
+  return globalForJobs.cairnJobSupervisor;
+}
+
+/**
+ * On server start: running jobs are left alone — their agents outlive the server and are heard
+ * again by their heartbeats; queued jobs start when a slot is free; supervision runs here when
+ * this process holds its lease.
+ */
+export function startJobRunner(): void {
+  const queue = localQueue();
+  if (queue) {
+    queue.startPolling();
+    void queue.kick();
+  }
+  jobSupervisor().start();
 }

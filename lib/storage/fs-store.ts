@@ -5,6 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { writeBatched } from "./batched-write";
 import { hashFile } from "./hashing";
+import { blobRelativePath } from "./layout";
 import { openPositionalFile, type PositionalFile } from "./positional-file";
 import {
   BlobTooLargeError,
@@ -44,9 +45,13 @@ export class FsBlobStore implements BlobStore {
     this.tmpDir = path.join(root, "tmp");
   }
 
+  get localRoot(): string {
+    return this.root;
+  }
+
   localPath(sha256: string): string {
     if (!SHA256_PATTERN.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
-    return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return path.join(this.root, blobRelativePath(sha256));
   }
 
   /** A temp file on the same filesystem as the store, so moving it in is a rename. */

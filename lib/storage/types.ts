@@ -55,6 +55,8 @@ export interface BlobStore {
   delete(sha256: string): Promise<void>;
   /** Where the blob lives on this machine's disk, when the driver keeps blobs on disk. */
   localPath?(sha256: string): string;
+  /** The directory below which `localPath`s lie (layout: `blobRelativePath`), for job agents that see it. */
+  readonly localRoot?: string;
 }
 
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;

@@ -9,6 +9,8 @@ import { putFileRow } from "@/lib/db/queries/files";
 import type { Checkpoint } from "@/lib/db/schema";
 import { formatBytes } from "@/lib/format";
 import { BlobTooLargeError, getBlobStore, type StoredBlob } from "@/lib/storage";
+import type { Caller } from "@/lib/auth/caller";
+import { assertWritableByCaller } from "@/lib/jobs/job-access";
 import { bodyChunks } from "./body-chunks";
 
 export function assertFilePath(filePath: string): string {
@@ -31,15 +33,16 @@ export async function attachBlob(db: Db, checkpoint: Checkpoint, filePath: strin
 /** `PUT …/files/{path}`: streams the body into the blob store within the cap and quota. */
 export async function storeFileFromBody(
   db: Db,
-  { orgId, ref, filePath, body, contentLength }: {
-    orgId: string;
+  caller: Caller,
+  { ref, filePath, body, contentLength }: {
     ref: string;
     filePath: string;
     body: ReadableStream<Uint8Array> | null;
     contentLength: number | null;
   },
 ) {
-  const checkpoint = await resolveCheckpoint(db, { orgId, ref });
+  const checkpoint = await resolveCheckpoint(db, { orgId: caller.orgId, ref });
+  assertWritableByCaller(caller, checkpoint);
   assertFilePath(filePath);
   if (checkpoint.status !== "uploading") throw notWritable(checkpoint);
   const budget = await uploadBudget(db, checkpoint);

@@ -13,6 +13,7 @@ import type { Db } from "@/lib/db/client";
 import { findCheckpoint } from "@/lib/db/queries/checkpoints";
 import { deleteUpload, findUpload, findUploadById, insertUpload, markUploadDone } from "@/lib/db/queries/uploads";
 import { getBlobStore } from "@/lib/storage";
+import { assertWritableByCaller } from "@/lib/jobs/job-access";
 import { HashingFileStore } from "./hashing-file-store";
 import { bodyChunks } from "./body-chunks";
 import { assertFilePath, attachBlob } from "./store-file";
@@ -49,6 +50,7 @@ async function onUploadCreate(_req: Request, upload: Upload) {
     const filePath = upload.metadata?.path ?? upload.metadata?.relativePath ?? upload.metadata?.filename ?? "";
     const checkpoint = isUuid(checkpointId) ? await findCheckpoint(db, { orgId: caller.orgId, id: checkpointId }) : null;
     if (!checkpoint) throw notFound(`Checkpoint '${checkpointId}'`);
+    assertWritableByCaller(caller, checkpoint);
     if (checkpoint.status !== "uploading") throw notWritable(checkpoint);
     assertFilePath(filePath);
     if (upload.size !== undefined) await assertFits(db, checkpoint, upload.size);
@@ -207,6 +209,11 @@ export async function handleTusRequest(db: Db, caller: Caller, request: Request,
   if (uploadId) {
     const row = await findUpload(db, { orgId: caller.orgId, id: uploadId });
     if (!row) throw notFound("Upload");
+    if (caller.job) {
+      const checkpoint = await findCheckpoint(db, { orgId: caller.orgId, id: row.checkpointId });
+      if (!checkpoint) throw notFound("Upload");
+      assertWritableByCaller(caller, checkpoint);
+    }
     if (request.method === "PATCH" && row.status !== "active") {
       throw new ApiError("conflict", "This upload is already complete.");
     }

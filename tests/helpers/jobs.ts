@@ -8,8 +8,49 @@ import * as jobsRoute from "@/app/api/v1/jobs/route";
 import * as jobRoute from "@/app/api/v1/jobs/[ref]/route";
 import * as logsRoute from "@/app/api/v1/jobs/[ref]/logs/route";
 import type { JobLogs, JobResponse } from "@/lib/api/schemas/jobs";
+import type { Db } from "@/lib/db/client";
+import { unfinishedJobs } from "@/lib/db/queries/jobs";
+import { jobs } from "@/lib/db/schema";
+import { resetJobRunner } from "@/lib/jobs/runners";
+import { resetLocalQueue } from "@/lib/jobs/scheduler";
 import { call, json } from "./api";
+import { startApiServer, type ApiServer } from "./api-server";
 import type { TestUser } from "./accounts";
+
+/**
+ * The app behind a loopback HTTP server for job agents to talk to, and the runner `kind` (with
+ * the env a suite sets first) installed fresh, so suites with different runners share a process.
+ */
+export async function useJobRunner(kind: "local" | "slurm" | "kubernetes", env: Record<string, string> = {}, opts: { port?: number } = {}): Promise<ApiServer> {
+  const server = await startApiServer(opts);
+  Object.assign(process.env, { CAIRN_JOB_RUNNER: kind, CAIRN_AGENT_SERVER_URL: server.url, CAIRN_AGENT_HEARTBEAT_SECONDS: "0.5", ...env });
+  resetJobRunner();
+  resetLocalQueue();
+  return server;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Waits until no job is queued or running and every local agent has exited (suites close the database after). */
+export async function settleJobs(db: Db, timeoutMs = 60_000): Promise<void> {
+  const agents = new Set<number>();
+  await eventually(
+    "every job to end and its agent to exit",
+    async () => {
+      for (const job of await db.select().from(jobs)) if (job.runner === "local" && Number(job.runnerJobId) > 0) agents.add(Number(job.runnerJobId));
+      if ((await unfinishedJobs(db)).length > 0) return false;
+      return [...agents].every((pid) => !alive(pid));
+    },
+    timeoutMs,
+  );
+}
 
 /**
  * A directory every user can read and write, holding the job script: a server running as root

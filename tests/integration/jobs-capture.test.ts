@@ -5,12 +5,12 @@ import * as checkpoint from "@/app/api/v1/checkpoints/[ref]/route";
 import * as checkpointFile from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
 import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
-import { captureName, stepFromName } from "@/lib/jobs/capture-store";
-import { jobScheduler } from "@/lib/jobs/scheduler";
+import { captureName, stepFromName } from "@/lib/jobs/captures";
 import { call, json, useTempDataDir } from "../helpers/api";
+import type { ApiServer } from "../helpers/api-server";
 import { signUpWithToken, type TestUser } from "../helpers/accounts";
 import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
-import { eventually, finished, getJob, jobSandbox, launch, logText, readyCheckpoint } from "../helpers/jobs";
+import { eventually, finished, getJob, jobSandbox, launch, logText, readyCheckpoint, settleJobs, useJobRunner } from "../helpers/jobs";
 
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
@@ -29,23 +29,27 @@ describe("capture naming", () => {
 
 describe.each(testDatabases)("managed checkpoints captured from job output on %s", (kind) => {
   let database: TestDatabase;
+  let server: ApiServer;
   let data: ReturnType<typeof useTempDataDir>;
   let sandbox: ReturnType<typeof jobSandbox>;
   let user: TestUser;
 
   beforeAll(async () => {
     process.env.CAIRN_CAPTURE_QUIET_SECONDS = "1";
-    process.env.CAIRN_MAX_RUNNING_JOBS = "2";
+    process.env.CAIRN_MAX_RUNNING_JOBS = "6";
+    process.env.CAIRN_CAPTURE_LINGER_SECONDS = "0";
     data = useTempDataDir();
     sandbox = jobSandbox(data.dir);
     database = await openTestDatabase(kind);
+    server = await useJobRunner("local");
     user = await signUpWithToken("capture");
     await readyCheckpoint(user, "seed", { "w.bin": "weights" });
     // Taken before the job runs, so the capture of step-100 must pick the next free name.
     await readyCheckpoint(user, "train-step-100", { "x": "x" });
   });
   afterAll(async () => {
-    await jobScheduler().idle();
+    await settleJobs(database.db);
+    await server.close();
     await database.close();
     data.cleanup();
   });
@@ -110,7 +114,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     const done = await finished(user, job.id);
     expect(done.status).toBe("succeeded");
     expect(done.outputs).toHaveLength(3);
-    expect(await logText(user, job.id)).toContain("system: Captured 'step-200' as checkpoint 'train-step-200'.");
+    expect(await logText(user, job.id)).toContain("system: Captured 'step-200' as checkpoint 'train-step-200' (1 files, 64 KB).");
     const resumed = await launch(user, { name: "resume", type: "training", command: ["true"], checkpoints: [{ ref: "train-step-200" }] });
     expect(resumed.status).toBe(201);
     await finished(user, "resume");
@@ -137,8 +141,9 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
       expect(done.outputs).toEqual([]);
       const [capture] = done.captures;
       expect(capture).toMatchObject({ path: ".", name: "over-quota-final", status: "failed" });
-      expect(capture?.message).toContain("storage quota");
-      expect(await logText(user, job.id)).toContain("system: Capturing . failed: This upload would exceed your organization's storage quota");
+      expect(capture?.message).toMatch(/^Capturing the model in the output directory needs 4\.[0-9]+ KB but only [0-9.]+ B are left under the organization's 1000 B storage quota/);
+      expect(capture?.message).toContain("are missing. The files are kept in the job's output directory.");
+      expect(await logText(user, job.id)).toContain(`system: ${capture?.message}`);
       const failed = await getCheckpoint("over-quota-final");
       expect(failed.status.status).toBe("failed");
       // The totals were known before the first byte was stored: the dashboard showed a progress bar.
@@ -146,6 +151,40 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     } finally {
       delete process.env.CAIRN_ORG_QUOTA_BYTES;
     }
+  });
+
+  it("captures every job that writes a checkpoint and exits at once (the final pass does not race the exit)", async () => {
+    const created = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(async (n) => json<JobResponse>(await launch(user, { name: `quick-${n}`, type: "training", command: node("quick-exit") }))),
+    );
+    const done = await Promise.all(created.map((job) => finished(user, job.id)));
+    await settleJobs(database.db);
+    for (const job of done) {
+      const current = await getJob(user, job.id);
+      expect(current.status).toBe("succeeded");
+      expect(current.captures.map((c) => [c.path, c.status])).toEqual([["step-1", "ready"]]);
+      const ckpt = await getCheckpoint(current.captures[0]?.checkpointId ?? "");
+      expect(ckpt.status.files?.map((f) => [f.path, f.size])).toEqual([["w.bin", 32768]]);
+    }
+  });
+
+  it("captures a PEFT adapter and a Diffusers pipeline at the root each as one checkpoint", async () => {
+    const peft = await json<JobResponse>(await launch(user, { name: "lora", type: "fine-tuning", command: node("peft") }));
+    const pipe = await json<JobResponse>(await launch(user, { name: "sd", type: "training", command: node("diffusers") }));
+    const [adapter, pipeline] = await Promise.all([finished(user, peft.id), finished(user, pipe.id)]);
+    await settleJobs(database.db);
+    expect((await getJob(user, adapter.id)).captures.map((c) => [c.path, c.name, c.status])).toEqual([[".", "lora-final", "ready"]]);
+    expect((await getCheckpoint("lora-final")).status.files?.map((f) => f.path)).toEqual(["README.md", "adapter_config.json", "adapter_model.safetensors"]);
+    // The component folders belong to the pipeline: no checkpoint of their own.
+    expect((await getJob(user, pipeline.id)).captures.map((c) => [c.path, c.name, c.status])).toEqual([[".", "sd-final", "ready"]]);
+    expect((await getCheckpoint("sd-final")).status.files?.map((f) => f.path)).toEqual([
+      "model_index.json",
+      "scheduler/scheduler_config.json",
+      "unet/config.json",
+      "unet/diffusion_pytorch_model.safetensors",
+      "vae/config.json",
+      "vae/diffusion_pytorch_model.safetensors",
+    ]);
   });
 
   it("captures nothing when captureOutputs is off", async () => {

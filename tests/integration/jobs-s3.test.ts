@@ -4,20 +4,20 @@ import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
-import { pruneJobCache } from "@/lib/jobs/mounts";
-import { jobScheduler } from "@/lib/jobs/scheduler";
 import { setBlobStore } from "@/lib/storage";
 import { S3BlobStore } from "@/lib/storage/s3-store";
 import { json, useTempDataDir } from "../helpers/api";
+import type { ApiServer } from "../helpers/api-server";
 import { signUpWithToken, type TestUser } from "../helpers/accounts";
 import { openTestDatabase, type TestDatabase } from "../helpers/db";
-import { finished, jobSandbox, launch, logText, readyCheckpoint } from "../helpers/jobs";
+import { finished, jobSandbox, launch, logText, readyCheckpoint, settleJobs, useJobRunner } from "../helpers/jobs";
 import { startS3rver } from "../helpers/s3";
 
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 describe("jobs with the S3 blob store", () => {
   let database: TestDatabase;
+  let server: ApiServer;
   let data: ReturnType<typeof useTempDataDir>;
   let sandbox: ReturnType<typeof jobSandbox>;
   let s3: Awaited<ReturnType<typeof startS3rver>>;
@@ -39,11 +39,15 @@ describe("jobs with the S3 blob store", () => {
     });
     setBlobStore(new S3BlobStore({ bucket: "cairn-jobs", forcePathStyle: true, region: "us-east-1", stagingDir: path.join(data.dir, "staging"), client }));
     database = await openTestDatabase("pglite");
+    // Room for one of the two checkpoints' blobs: the second evicts the first once no job holds it.
+    server = await useJobRunner("local", { CAIRN_CACHE_MAX_BYTES: "250000" });
     user = await signUpWithToken("s3jobs");
     await readyCheckpoint(user, "s3-base", { "w.bin": weights });
   });
   afterAll(async () => {
-    await jobScheduler().idle();
+    await settleJobs(database.db);
+    await server.close();
+    delete process.env.CAIRN_CACHE_MAX_BYTES;
     await database.close();
     setBlobStore(undefined);
     client.destroy();
@@ -51,34 +55,38 @@ describe("jobs with the S3 blob store", () => {
     data.cleanup();
   });
 
-  it("brings blobs through one local cache that later and concurrent jobs share", async () => {
-    const expected = JSON.stringify({ "s3-base/w.bin": sha(weights) });
-    const run = async (name: string) => {
+  it("brings blobs through one node cache that later and concurrent jobs share, verified, evicted LRU", async () => {
+    const run = async (name: string, ref: string, files: Record<string, Buffer>) => {
+      const expected = JSON.stringify(Object.fromEntries(Object.entries(files).map(([file, body]) => [`${ref}/${file}`, sha(body)])));
       const job = await json<JobResponse>(
-        await launch(user, { name, type: "inference", command: [process.execPath, sandbox.script, "verify"], checkpoints: [{ ref: "s3-base" }], env: { EXPECTED_SHA256: expected } }),
+        await launch(user, { name, type: "inference", command: [process.execPath, sandbox.script, "verify"], checkpoints: [{ ref }], env: { EXPECTED_SHA256: expected } }),
       );
       return finished(user, job.id);
     };
-    const [a, b] = await Promise.all([run("s3-a"), run("s3-b")]);
+    const fetched = async (name: string) => Number(/(\d+) bytes fetched/.exec(await logText(user, name))?.[1] ?? "NaN");
+    const [a, b] = await Promise.all([run("s3-a", "s3-base", { "w.bin": weights }), run("s3-b", "s3-base", { "w.bin": weights })]);
     expect([a.status, b.status]).toEqual(["succeeded", "succeeded"]);
     expect(await logText(user, "s3-a")).toContain("stdout: match s3-base/w.bin");
-    const cached = path.join(data.dir, "job-cache", sha(weights).slice(0, 2), sha(weights));
+    // Two agents filling the cache at once fetched the blob once between them.
+    expect((await fetched("s3-a")) + (await fetched("s3-b"))).toBe(weights.length);
+    const cached = path.join(data.dir, "job-cache", "blobs", sha(weights).slice(0, 2), sha(weights));
     const first = await stat(cached);
     expect(first.size).toBe(weights.length);
     expect(first.mode & 0o777).toBe(0o444);
-    const c = await run("s3-c");
+    const c = await run("s3-c", "s3-base", { "w.bin": weights });
     expect(c.status).toBe("succeeded");
-    const second = await stat(cached);
+    expect(await fetched("s3-c")).toBe(0);
     // Same inode: the third job linked the cached copy instead of downloading again.
-    expect(second.ino).toBe(first.ino);
-    expect(await logText(user, "s3-c")).toContain("stdout: match s3-base/w.bin");
+    expect((await stat(cached)).ino).toBe(first.ino);
+    await settleJobs(database.db);
 
-    // Every job has let go of it (settling removes a job's linked inputs just after its status is final):
-    // a recent copy stays, an idle one goes.
-    await jobScheduler().idle();
-    const cacheDir = path.join(data.dir, "job-cache");
-    expect(await pruneJobCache(cacheDir, 60_000)).toBe(0);
-    expect(await pruneJobCache(cacheDir, 0)).toBe(1);
+    const other = randomBytes(150_000);
+    await readyCheckpoint(user, "s3-other", { "o.bin": other });
+    const d = await run("s3-d", "s3-other", { "o.bin": other });
+    expect(d.status).toBe("succeeded");
+    expect(await fetched("s3-d")).toBe(other.length);
+    // Over the limit, the least recently used blob no job holds went; the one in use stayed.
     await expect(stat(cached)).rejects.toThrow();
+    expect((await stat(path.join(data.dir, "job-cache", "blobs", sha(other).slice(0, 2), sha(other)))).size).toBe(other.length);
   });
 });

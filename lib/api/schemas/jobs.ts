@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { nameProblem } from "@/lib/checkpoints/naming";
-import { captureStatuses, jobStatuses, jobTypes, logStreams, reservedEnvKeys } from "@/lib/jobs/kinds";
+import { captureStatuses, jobStatuses, jobTypes, logStreams, reservedEnvKeys, resourceFields, runnerKinds } from "@/lib/jobs/kinds";
 import { limitParam } from "./common";
 
-export { activeJobStatuses, captureStatuses, jobStatuses, jobTypes, logStreams } from "@/lib/jobs/kinds";
-export type { CaptureStatus, JobStatus, JobType, LogStream } from "@/lib/jobs/kinds";
+export { activeJobStatuses, captureStatuses, jobStatuses, jobTypes, logStreams, resourceFields, runnerKinds } from "@/lib/jobs/kinds";
+export type { CaptureStatus, JobResources, JobStatus, JobType, LogStream, ResourceField, RunnerKind } from "@/lib/jobs/kinds";
 
 export const jobName = z.string().superRefine((value, ctx) => {
   const problem = nameProblem(value);
@@ -47,6 +47,18 @@ export const jobCheckpointRef = z.object({
   public: z.boolean().optional(),
 });
 
+const count = (what: string, max: number) =>
+  z.number({ error: `${what} is a whole number.` }).int(`${what} is a whole number.`).min(1, `${what} is at least 1.`).max(max, `${what} is at most ${max}.`);
+
+export const jobResources = z
+  .object({
+    gpus: count("gpus", 1024).optional(),
+    cpus: count("cpus", 4096).optional(),
+    memoryGb: z.number({ error: "memoryGb is a number of GiB." }).positive("memoryGb is more than 0.").max(65_536, "memoryGb is at most 65536.").optional(),
+    timeLimitMinutes: count("timeLimitMinutes", 525_600).optional(),
+  })
+  .strict();
+
 export const createJobBody = z.object({
   name: jobName,
   type: z.enum(jobTypes, { message: `type must be one of ${jobTypes.join(", ")}` }),
@@ -54,6 +66,12 @@ export const createJobBody = z.object({
   checkpoints: z.array(jobCheckpointRef).max(32, "Attach at most 32 checkpoints.").default([]),
   captureOutputs: z.boolean().default(true),
   env: jobEnv.default({}),
+  /** What the job asks of its runner; a field the configured runner cannot honour is a 422 naming it. */
+  resources: jobResources.default({}),
+  /** The Slurm partition. */
+  partition: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "partition is a Slurm partition name: letters, digits, '.', '_' and '-'.").optional(),
+  /** The container image (Kubernetes). */
+  image: z.string().min(1).max(512).regex(/^[^\s]+$/, "image is an image reference such as pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime.").optional(),
 });
 export type CreateJobBody = z.input<typeof createJobBody>;
 export type CreateJobInput = z.infer<typeof createJobBody>;
@@ -114,6 +132,15 @@ export const jobResponse = z.object({
   outputs: z.array(z.string()),
   captures: z.array(jobCapture),
   exitCode: z.number().nullable(),
+  runner: z.enum(runnerKinds),
+  /** The Slurm job id, the Kubernetes Job name, or the local agent's pid. */
+  runnerJobId: z.string().nullable(),
+  /** The engine's own words: Slurm's pending reason, `OOMKilled`, "agent lost". */
+  statusMessage: z.string().nullable(),
+  resources: jobResources,
+  partition: z.string().nullable(),
+  image: z.string().nullable(),
+  lastHeartbeatAt: z.string().nullable(),
   creatorUserID: z.string().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
@@ -134,3 +161,12 @@ export const jobLogLine = z.object({
 export type JobLogLine = z.infer<typeof jobLogLine>;
 /** `nextAfter`: pass as `?after=` to get only newer lines (the last id, or the `after` you sent). */
 export type JobLogs = { items: JobLogLine[]; nextAfter: number };
+
+/** What the configured runner is and which job fields it honours (the launch form shows those). */
+export const runnerInfo = z.object({
+  runner: z.enum(runnerKinds),
+  accepts: z.array(z.enum(resourceFields)),
+  defaultImage: z.string().nullable(),
+  defaultPartition: z.string().nullable(),
+});
+export type RunnerInfo = z.infer<typeof runnerInfo>;

@@ -71,18 +71,19 @@ export async function updateJob(db: Db, { id, onlyIf }: { id: string; onlyIf?: J
 }
 
 /**
- * Takes the oldest queued job for this server when fewer than `maxRunning` jobs run here — one
- * statement, so a launch waits on one round trip. Callers claim one at a time per server.
+ * Takes the oldest job waiting for a local runner slot when fewer than `maxRunning` jobs are handed
+ * to agents on this machine — one statement, so a launch waits on one round trip. The taken job
+ * stays `queued` (its agent reports it running) with `submittedAt` set.
  */
 export async function claimQueuedJob(db: Db, { instance, maxRunning }: { instance: string; maxRunning: number }) {
   const now = new Date();
   const [row] = await db
     .update(jobs)
-    .set({ status: "running", runnerInstance: instance, startedAt: now, heartbeatAt: now, message: null })
+    .set({ runnerInstance: instance, submittedAt: now, heartbeatAt: now, message: "Starting the job's agent." })
     .where(
       and(
-        sql`${jobs.id} = (select ${jobs.id} from ${jobs} where ${jobs.status} = 'queued' order by ${jobs.createdAt}, ${jobs.id} limit 1 for update skip locked)`,
-        sql`(select count(*) from ${jobs} where ${jobs.status} = 'running' and ${jobs.runnerInstance} = ${instance}) < ${maxRunning}`,
+        sql`${jobs.id} = (select ${jobs.id} from ${jobs} where ${jobs.status} = 'queued' and ${jobs.submittedAt} is null order by ${jobs.createdAt}, ${jobs.id} limit 1 for update skip locked)`,
+        sql`(select count(*) from ${jobs} where ${jobs.status} in ('queued', 'running') and ${jobs.submittedAt} is not null and ${jobs.runnerInstance} = ${instance}) < ${maxRunning}`,
         eq(jobs.status, "queued"),
       ),
     )
@@ -90,9 +91,61 @@ export async function claimQueuedJob(db: Db, { instance, maxRunning }: { instanc
   return row ?? null;
 }
 
-/** Whether any job waits in the queue: a new job must not overtake it. */
+/** Whether any job waits for a runner slot: a new job must not overtake it. */
 export async function hasQueuedJobs(db: Db): Promise<boolean> {
-  const [row] = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, "queued")).limit(1);
+  const [row] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.status, "queued"), isNull(jobs.submittedAt)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** The job whose agent holds this token, while the token has not expired. */
+export async function findJobByAgentToken(db: Db, { tokenHash }: { tokenHash: string }) {
+  const [row] = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.agentTokenHash, tokenHash), sql`${jobs.agentTokenExpiresAt} > now()`));
+  return row ?? null;
+}
+
+/** Jobs handed to a runner and not yet ended: what supervision watches. */
+export async function submittedJobs(db: Db) {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(inArray(jobs.status, [...activeJobStatuses]), sql`${jobs.submittedAt} is not null`));
+}
+
+/** The agent's lines, numbered by it: a batch sent again after a lost answer is stored once. */
+export async function insertAgentLogs(db: Db, rows: { jobId: string; seq: number; stream: LogStream; message: string; at: Date }[]) {
+  if (rows.length > 0) await db.insert(jobLogs).values(rows).onConflictDoNothing({ target: [jobLogs.jobId, jobLogs.seq] });
+}
+
+/** How many lines a job has stored (the log cap counts them). */
+export async function countJobLogs(db: Db, { jobId }: { jobId: string }): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(jobLogs).where(eq(jobLogs.jobId, jobId));
+  return row?.n ?? 0;
+}
+
+export async function findCapture(db: Db, { jobId, id, key }: { jobId: string; id?: string; key?: string }) {
+  const match = id ? eq(jobCaptures.id, id) : eq(jobCaptures.key, key ?? "");
+  const [row] = await db.select().from(jobCaptures).where(and(eq(jobCaptures.jobId, jobId), match));
+  return row ?? null;
+}
+
+/**
+ * Whether the organization stores a blob: a file of one of its live checkpoints has it. Only the
+ * caller's organization is looked at, so the answer never tells what another one stores.
+ */
+export async function orgHasBlob(db: Db, { orgId, sha256, size }: { orgId: string; sha256: string; size: number }) {
+  const [row] = await db
+    .select({ sha256: checkpointFiles.sha256 })
+    .from(checkpointFiles)
+    .innerJoin(checkpoints, eq(checkpoints.id, checkpointFiles.checkpointId))
+    .where(and(eq(checkpoints.orgId, orgId), isNull(checkpoints.deletedAt), eq(checkpointFiles.sha256, sha256), eq(checkpointFiles.size, size)))
+    .limit(1);
   return row !== undefined;
 }
 
@@ -153,7 +206,8 @@ export async function insertCapture(db: Db, values: typeof jobCaptures.$inferIns
 }
 
 export async function updateCapture(db: Db, { id }: { id: string }, values: Partial<typeof jobCaptures.$inferInsert>) {
-  await db.update(jobCaptures).set({ ...values, updatedAt: new Date() }).where(eq(jobCaptures.id, id));
+  const [row] = await db.update(jobCaptures).set({ ...values, updatedAt: new Date() }).where(eq(jobCaptures.id, id)).returning();
+  return row ?? null;
 }
 
 /**

@@ -5,7 +5,7 @@ type Params = { id?: string[] };
 
 const tusRoute = withAuth<Params>(
   ({ request, params, db, caller }) => handleTusRequest(db, caller, request, params.id?.[0] ?? null),
-  { permission: "write" },
+  { permission: "write", allowJobs: true },
 );
 
 export const POST = tusRoute;
