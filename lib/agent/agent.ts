@@ -39,7 +39,16 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   const api = new AgentApi(config.server, config.token, config.jobId, diagnostics);
   const shipper = new LogShipper(dirs.state, state, api);
   shipper.start();
-  const spec = await api.get<AgentSpec>("", { retry: true });
+  // A stop before the command runs (the engine cancelled a job still starting) ends the agent at once.
+  const early = new AbortController();
+  const stopEarly = () => early.abort();
+  for (const name of ["SIGTERM", "SIGINT"] as const) process.once(name, stopEarly);
+  const spec = await firstContact(api, early.signal).catch((error: unknown) => {
+    if (early.signal.aborted) return null;
+    throw error;
+  });
+  for (const name of ["SIGTERM", "SIGINT"] as const) process.off(name, stopEarly);
+  if (!spec) return 0;
   const resumed = state.state.commandPid !== null || readExit(dirs.state) !== null;
   if (!resumed && !ACTIVE.has(spec.job.status)) {
     diagnostics(`The job is ${spec.job.status}; nothing to run.`);
@@ -119,6 +128,20 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   }
   if (!kept) await removeTree(config.jobDir);
   return 0;
+}
+
+/** How long an agent that has never reached its server keeps trying before it gives up. */
+const FIRST_CONTACT_MS = 10 * 60_000;
+
+/** The job's spec: retried through a server restart, but an agent that never gets through gives up. */
+async function firstContact(api: AgentApi, stopped: AbortSignal): Promise<AgentSpec> {
+  const signal = AbortSignal.any([stopped, AbortSignal.timeout(FIRST_CONTACT_MS)]);
+  try {
+    return await api.call<AgentSpec>("GET", "", undefined, { retry: true, signal });
+  } catch (error) {
+    if (signal.aborted && !stopped.aborted) throw new Error(`The server did not answer for ${FIRST_CONTACT_MS / 60_000} minutes; giving up.`, { cause: error });
+    throw error;
+  }
 }
 
 /** Lays out the inputs and the job's directories, then starts the command (or lets its container start). */

@@ -10,13 +10,14 @@ import type { AgentLaunch } from "./runner";
  * it dies by a signal it did not ask for (a SIGKILL, the OOM killer) — the new agent takes the
  * job over from its state directory — and forwards SIGTERM/SIGINT, which the agent treats as *Stop*.
  */
-export const AGENT_LOOP = `trap 'kill -TERM "$a" 2>/dev/null' TERM INT
+export const AGENT_LOOP = `trap 'stop=1; kill -TERM "$a" 2>/dev/null' TERM INT
 n=0
 while :; do
   "$@" & a=$!
   wait "$a"; s=$?
   while kill -0 "$a" 2>/dev/null; do wait "$a"; s=$?; done
   [ "$s" -lt 128 ] && exit "$s"
+  [ -n "$stop" ] && exit "$s"
   n=$((n + 1))
   [ "$n" -ge 5 ] && exit "$s"
   echo "cairn: the job agent died (status $s); starting it again" >&2

@@ -55,11 +55,13 @@ export async function agentSpec(db: Db, job: Job): Promise<AgentSpec> {
 
 /** The agent runs the command (or adopted the one a previous agent started): the job is running. */
 export async function agentStarted(db: Db, job: Job, body: { pid: number | null; host: string; resumed: boolean }): Promise<void> {
-  if (!(activeJobStatuses as readonly string[]).includes(job.status)) {
-    if (body.resumed) return;
-    throw new ApiError("conflict", `Job '${job.name}' is ${job.status}; the agent must not run it.`, { status: job.status });
-  }
   const now = new Date();
+  const where = body.pid === null ? body.host : `${body.host}, pid ${body.pid}`;
+  if (!(activeJobStatuses as readonly string[]).includes(job.status)) {
+    if (!body.resumed) throw new ApiError("conflict", `Job '${job.name}' is ${job.status}; the agent must not run it.`, { status: job.status });
+    await insertJobLogs(db, [{ jobId: job.id, stream: "system", message: `An agent on ${where} took the job's files over to finish its captures.`, at: now }]);
+    return;
+  }
   await updateJob(db, { id: job.id, onlyIf: [...activeJobStatuses] }, {
     status: "running",
     startedAt: job.startedAt ?? now,
@@ -67,7 +69,6 @@ export async function agentStarted(db: Db, job: Job, body: { pid: number | null;
     statusMessage: null,
     message: job.stopRequestedAt ? job.message : null,
   });
-  const where = body.pid === null ? body.host : `${body.host}, pid ${body.pid}`;
   await insertJobLogs(db, [{ jobId: job.id, stream: "system", message: body.resumed ? `An agent on ${where} took the job over.` : `Running on ${where}.`, at: now }]);
 }
 

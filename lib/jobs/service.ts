@@ -28,8 +28,6 @@ import type { JobRunner } from "./runner";
 import { jobRunner } from "./runners";
 import { localQueue, submitJob } from "./scheduler";
 
-/** An agent heard from within this long is alive: *Retry capture* reaches it through its heartbeat. */
-const AGENT_SILENT_MS = 10_000;
 
 type OrgScope = { orgId: string };
 
@@ -230,9 +228,9 @@ export async function retryCaptures(db: Db, caller: Caller, ref: string) {
   const now = new Date();
   const row = (await updateJob(db, { id: job.id }, { captureRetryAt: now })) ?? job;
   await insertJobLogs(db, [{ jobId: job.id, stream: "system", message: `${caller.user.email} asked to retry ${failed.length} failed capture${failed.length === 1 ? "" : "s"}.`, at: now }]);
-  const heard = row.heartbeatAt ? now.getTime() - row.heartbeatAt.getTime() : Number.POSITIVE_INFINITY;
   const runner = jobRunner();
-  if (heard > AGENT_SILENT_MS && !(activeJobStatuses as readonly string[]).includes(row.status)) {
+  const engine = (await runner.inspect([row])).get(row.id);
+  if (engine?.state !== "running" && engine?.state !== "pending") {
     if (runner.kind === "kubernetes") {
       throw new ApiError("conflict", "The job's pod is gone, and its output directory with it; there is nothing left to capture.", { runner: runner.kind });
     }

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { openDatabase, setDatabase, type Database } from "@/lib/db/client";
 
-export type TestDatabase = Database & { label: string };
+/** `url`: the Postgres database of its own, for processes a test starts beside it (null for PGlite). */
+export type TestDatabase = Database & { label: string; url: string | null };
 
 /** The databases every integration suite runs against: PGlite always, Postgres when configured. */
 export const testDatabases: string[] = ["pglite", ...(process.env.TEST_DATABASE_URL ? ["postgres"] : [])];
@@ -15,7 +16,7 @@ export async function openTestDatabase(kind: string): Promise<TestDatabase> {
   if (kind === "pglite") {
     const database = await openDatabase({ url: null });
     setDatabase(database);
-    return { ...database, label: kind };
+    return { ...database, label: kind, url: null };
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error("TEST_DATABASE_URL is not set");
@@ -31,6 +32,7 @@ export async function openTestDatabase(kind: string): Promise<TestDatabase> {
   return {
     ...database,
     label: kind,
+    url: url.toString(),
     async close() {
       await database.close();
       const dropper = new pg.Client({ connectionString: adminUrl });

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as checkpoint from "@/app/api/v1/checkpoints/[ref]/route";
 import * as checkpointFile from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
+import * as retryRoute from "@/app/api/v1/jobs/[ref]/captures/retry/route";
 import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
 import { captureName, stepFromName } from "@/lib/jobs/captures";
@@ -151,6 +153,53 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     } finally {
       delete process.env.CAIRN_ORG_QUOTA_BYTES;
     }
+    // Its agent did not linger (CAIRN_CAPTURE_LINGER_SECONDS=0) and is gone: a retry starts a new
+    // one in the job's directory, which takes over the files the first one kept.
+    await settleJobs(database.db);
+    const retried = await call(retryRoute.POST, "/x", { method: "POST", token: user.token, params: { ref: "over-quota" } });
+    expect(retried.status).toBe(202);
+    const ready = await eventually("the relaunched agent to store the capture", async () => {
+      const current = await getJob(user, "over-quota");
+      return current.captures[0]?.status === "ready" ? current : null;
+    });
+    expect(ready.status).toBe("succeeded");
+    expect((await getCheckpoint("over-quota-final")).status).toMatchObject({ status: "ready", fileCount: 3 });
+    expect(await logText(user, "over-quota")).toContain("system: An agent on");
+  });
+
+  it("keeps a capture the quota cannot hold on disk, says what is missing, and stores it on Retry capture once raised", async () => {
+    process.env.CAIRN_ORG_QUOTA_BYTES = "1000";
+    process.env.CAIRN_CAPTURE_LINGER_SECONDS = "120";
+    let job: JobResponse;
+    try {
+      job = await json<JobResponse>(await launch(user, { name: "retry-me", type: "fine-tuning", command: node("final-model") }));
+      const done = await finished(user, job.id);
+      expect(done.status).toBe("succeeded");
+      expect(done.captures).toMatchObject([{ path: ".", name: "retry-me-final", status: "failed" }]);
+      expect(done.captures[0]?.message).toMatch(/needs 4\.[0-9]+ KB .* are missing/);
+      // The agent keeps the files at hand for a retry.
+      const outputs = path.join(data.dir, "jobs", job.id, "outputs");
+      expect(existsSync(path.join(outputs, "model.safetensors"))).toBe(true);
+      const tooEarly = await eventually("the agent to wait for a retry", async () => {
+        const current = await getJob(user, job.id);
+        return current.lastHeartbeatAt && Date.now() - Date.parse(current.lastHeartbeatAt) < 3000 ? current : null;
+      });
+      expect(tooEarly.outputs).toEqual([]);
+    } finally {
+      delete process.env.CAIRN_ORG_QUOTA_BYTES;
+      process.env.CAIRN_CAPTURE_LINGER_SECONDS = "0";
+    }
+    const retried = await call(retryRoute.POST, "/x", { method: "POST", token: user.token, params: { ref: job.id } });
+    expect(retried.status).toBe(202);
+    const ready = await eventually("the capture to be stored after the retry", async () => {
+      const current = await getJob(user, job.id);
+      return current.captures[0]?.status === "ready" ? current : null;
+    });
+    expect(ready.outputs).toEqual([ready.captures[0]?.checkpointId]);
+    expect((await getCheckpoint("retry-me-final")).status).toMatchObject({ status: "ready", fileCount: 3 });
+    await eventually("the job's directory to go once the capture is ready", async () => !existsSync(path.join(data.dir, "jobs", job.id)));
+    const again = await call(retryRoute.POST, "/x", { method: "POST", token: user.token, params: { ref: job.id } });
+    expect(again.status).toBe(409);
   });
 
   it("captures every job that writes a checkpoint and exits at once (the final pass does not race the exit)", async () => {
