@@ -22,7 +22,7 @@ import type { Checkpoint, Job } from "@/lib/db/schema";
 import { isComplete } from "@/lib/checkpoints/kinds";
 import { config } from "@/lib/config";
 import { envContext } from "./agent-token";
-import { activeJobStatuses, resourceFields } from "./kinds";
+import { resourceFields } from "./kinds";
 import { presentJob, presentJobs, presentOneJob } from "./present";
 import type { JobRunner } from "./runner";
 import { jobRunner } from "./runners";
