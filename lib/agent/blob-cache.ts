@@ -58,6 +58,9 @@ export class BlobCache {
         await mkdir(path.dirname(temp), { recursive: true });
         await mkdir(path.dirname(target), { recursive: true });
         await fetch(temp);
+        // Flushed before it is named: the cache trusts a named blob of the right size without re-hashing.
+        const handle = await open(temp, "r");
+        await handle.sync().finally(() => handle.close());
         await chmod(temp, 0o444);
         await rename(temp, target);
         return { path: target, fetched: true };
