@@ -20,7 +20,8 @@ export const CAPTURE_BACKOFF_MS = [1000, 5000, 15000];
 
 /** `refused`: the server failed the capture itself (the quota cannot hold it), so trying again now would not help. */
 export type CaptureOutcome =
-  | { status: "ready"; name: string; files: AgentInputFile[] }
+  /** `reused`: files the organization already stored, recorded without sending their bytes. */
+  | { status: "ready"; name: string; files: AgentInputFile[]; reused: number }
   | { status: "changed" }
   | { status: "failed"; name: string; message: string; refused: boolean };
 
@@ -99,14 +100,14 @@ export class CaptureUploader {
       { key: candidate.key, path: candidate.path, label: candidate.label, files: files.map(({ path: filePath, size }) => ({ path: filePath, size })) },
       { retry: true },
     );
-    if (opened.status === "ready") return { status: "ready", name: opened.name, files: opened.stored };
+    if (opened.status === "ready") return { status: "ready", name: opened.name, files: opened.stored, reused: 0 };
     if (opened.status === "failed") return { status: "failed", name: opened.name, message: opened.message ?? "The server refused the capture.", refused: true };
     try {
-      await this.send(opened, candidate.files, files);
+      const reused = await this.send(opened, candidate.files, files);
       const sealed = await this.api.post<AgentCapture>(`/captures/${opened.id}/commit`, { files }, { retry: true });
       const stored = new Map(sealed.stored.map((f) => [f.path, f.sha256]));
       if (sealed.status !== "ready" || files.some((f) => stored.get(f.path) !== f.sha256)) throw new Error("the server's manifest does not match the files' SHA-256s");
-      return { status: "ready", name: sealed.name, files };
+      return { status: "ready", name: sealed.name, files, reused };
     } catch (error) {
       const message = `Capturing ${candidate.path === "." ? "the output directory" : candidate.path} failed: ${error instanceof Error ? error.message : String(error)}`;
       const failed = await this.api.post<AgentCapture>(`/captures/${opened.id}/fail`, { message }, { retry: true });
@@ -114,19 +115,25 @@ export class CaptureUploader {
     }
   }
 
-  private async send(capture: AgentCapture, scanned: ScannedFile[], files: AgentInputFile[]): Promise<void> {
+  /** Sends what the checkpoint lacks; resolves with how many files needed no bytes sent. */
+  private async send(capture: AgentCapture, scanned: ScannedFile[], files: AgentInputFile[]): Promise<number> {
     const stored = new Map(capture.stored.map((f) => [f.path, f]));
     const checkpointId = capture.checkpointId;
     if (!checkpointId) throw new Error("the capture has no checkpoint");
     const sha = new Map(files.map((f) => [f.path, f.sha256]));
+    let reused = 0;
     await inParallel(scanned, PARALLEL_FILES, async (file) => {
       const sha256 = sha.get(file.path) ?? "";
       if (stored.get(file.path)?.sha256 === sha256) return;
       const offer = await this.api.post<{ stored: boolean }>(`/captures/${capture.id}/files`, { path: file.path, size: file.size, sha256 }, { retry: true });
-      if (offer.stored) return;
+      if (offer.stored) {
+        reused += 1;
+        return;
+      }
       const sent = file.size >= TUS_MIN_BYTES ? await this.tus(checkpointId, file, sha256) : await this.putWithRetry(checkpointId, file);
       if (sent.sha256 !== sha256 || sent.size !== file.size) throw new Error(`${file.path} changed while it was uploaded`);
     });
+    return reused;
   }
 
   /** A PUT again after a dropped connection or a 5xx: the file is re-sent whole (it is small). */

@@ -81,7 +81,8 @@ export class CaptureQueue {
       if (outcome.status === "ready") {
         const bytes = outcome.files.reduce((sum, f) => sum + f.size, 0);
         await this.state.update((s) => void (s.captured[candidate.path] = candidate.key));
-        this.log(`Captured ${what} as checkpoint '${outcome.name}' (${outcome.files.length} files, ${formatBytes(bytes)}).`);
+        const reused = outcome.reused > 0 ? `; ${outcome.reused} already stored, not sent again` : "";
+        this.log(`Captured ${what} as checkpoint '${outcome.name}' (${outcome.files.length} files, ${formatBytes(bytes)}${reused}).`);
         return "done";
       }
       if (outcome.refused) {

@@ -236,6 +236,24 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     ]);
   });
 
+  it("does not send bytes the organization already stores, and never learns what another one stores", async () => {
+    const other = await signUpWithToken("capture-other");
+    const theirs = "bytes only another organization stores";
+    await readyCheckpoint(other, "theirs", { "t.txt": theirs });
+    const job = await json<JobResponse>(
+      await launch(user, { name: "dedup", type: "training", command: node("copy-input"), checkpoints: [{ ref: "seed" }], env: { COPY_PATH: "w.bin", GIVEN: theirs } }),
+    );
+    const done = await finished(user, job.id);
+    expect(done.captures.map((c) => [c.path, c.status])).toEqual([["step-1", "ready"]]);
+    // The copy of the seed's weights was recorded without its bytes; the other org's bytes were sent.
+    expect(await logText(user, job.id)).toContain("system: Captured 'step-1' as checkpoint 'dedup-step-1' (2 files, 45 B; 1 already stored, not sent again).");
+    const files = (await getCheckpoint("dedup-step-1")).status.files?.map((f) => [f.path, f.size]);
+    expect(files).toEqual([
+      ["copy.bin", 7],
+      ["given.txt", theirs.length],
+    ]);
+  });
+
   it("captures nothing when captureOutputs is off", async () => {
     const job = await json<JobResponse>(await launch(user, { name: "no-capture", type: "inference", command: node("final-model"), captureOutputs: false }));
     const done = await finished(user, job.id);

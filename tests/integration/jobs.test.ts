@@ -248,6 +248,9 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     const asked = Date.now();
     const stop = await call(stopRoute.POST, "/x", { method: "POST", token: alice.token, params: { ref: "stubborn" } });
     expect(stop.status).toBe(200);
+    // Stop reaches the agent, and through it the command, within 2 s.
+    await eventually("the command to get SIGTERM", async () => (await logText(alice, job.id)).includes("stdout: got SIGTERM, ignoring it"), 5_000);
+    expect(Date.now() - asked).toBeLessThan(2_000);
     const ended = await finished(alice, job.id);
     expect(Date.now() - asked).toBeGreaterThanOrEqual(900);
     expect(ended).toMatchObject({ status: "stopped", message: "Stopped on request; the command was ended by SIGKILL." });
