@@ -65,7 +65,7 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   let captures: RetryingCaptures | null = null;
   if (spec.job.captureOutputs) {
     captures = new RetryingCaptures(
-      new CaptureQueue(dirs.outputs, spec.settings.captureQuietSeconds * 1000, new CaptureUploader(api, dirs.state), state, (m) => shipper.system(m)),
+      new CaptureQueue(dirs.outputs, spec.settings.captureQuietSeconds * 1000, new CaptureUploader(api, dirs.state, dirs.outputs), state, (m) => shipper.system(m)),
     );
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { lstat } from "node:fs/promises";
+import { constants, createReadStream } from "node:fs";
+import { open, readlink, realpath } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import path from "node:path";
@@ -26,28 +26,49 @@ export type CaptureOutcome =
   | { status: "failed"; name: string; message: string; refused: boolean };
 
 /** A file of the candidate changed after it was scanned: the job still writes it, a later pass takes it. */
-class ChangedWhileCapturing extends Error {}
+export class ChangedWhileCapturing extends Error {}
 
-async function unchanged(file: ScannedFile): Promise<void> {
-  const info = await lstat(file.absolute);
-  if (!info.isFile() || info.size !== file.size || info.mtimeMs !== file.mtimeMs) throw new ChangedWhileCapturing(`${file.path} changed while it was captured`);
+/**
+ * Opens an output file for reading without following links, and only if it is the regular file
+ * the scan saw, inside the output directory: the job may swap a file or a parent for a symlink
+ * (to a file only the agent may read) between the scan and the read. Reads then go through
+ * `/proc/self/fd/<fd>`, the opened file itself, whatever its path has become since.
+ */
+export async function openCaptured(file: ScannedFile, outputDir: string): Promise<{ path: string; close(): Promise<void> }> {
+  const handle = await open(file.absolute, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === "ELOOP" ? new ChangedWhileCapturing(`${file.path} became a link`) : error;
+  });
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size !== file.size || info.mtimeMs !== file.mtimeMs) throw new ChangedWhileCapturing(`${file.path} changed while it was captured`);
+    const opened = await readlink(`/proc/self/fd/${handle.fd}`);
+    if (!opened.startsWith(`${await realpath(outputDir)}${path.sep}`)) throw new ChangedWhileCapturing(`${file.path} leads outside the output directory`);
+    return { path: `/proc/self/fd/${handle.fd}`, close: () => handle.close() };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }
 
-/** Each file's SHA-256, checking before and after that the file is what the scan saw. */
-async function hashAll(files: ScannedFile[]): Promise<AgentInputFile[]> {
+/** Each file's SHA-256, read from the file the scan saw (see `openCaptured`), checked unchanged after. */
+async function hashAll(files: ScannedFile[], outputDir: string): Promise<AgentInputFile[]> {
   const hashed: AgentInputFile[] = [];
   await inParallel(files, PARALLEL_FILES, async (file) => {
-    await unchanged(file);
-    const hash = createHash("sha256");
-    for await (const chunk of createReadStream(file.absolute, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-    await unchanged(file);
-    hashed.push({ path: file.path, size: file.size, sha256: hash.digest("hex") });
+    const opened = await openCaptured(file, outputDir);
+    try {
+      const hash = createHash("sha256");
+      for await (const chunk of createReadStream(opened.path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+      await (await openCaptured(file, outputDir)).close();
+      hashed.push({ path: file.path, size: file.size, sha256: hash.digest("hex") });
+    } finally {
+      await opened.close();
+    }
   });
   return hashed.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-/** `PUT …/files/{path}` of one file, streamed from disk; resolves with what the server stored. */
-function put(api: AgentApi, checkpointId: string, file: ScannedFile): Promise<{ sha256: string; size: number }> {
+/** `PUT …/files/{path}` of one file, streamed from `source` (an opened file); resolves with what the server stored. */
+function put(api: AgentApi, checkpointId: string, file: ScannedFile, source: string): Promise<{ sha256: string; size: number }> {
   const url = new URL(api.client.url(`/checkpoints/${seg(checkpointId)}/files/${filePathSegments(file.path)}`));
   const transport = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
@@ -66,7 +87,7 @@ function put(api: AgentApi, checkpointId: string, file: ScannedFile): Promise<{ 
       response.once("error", reject);
     });
     request.once("error", (error) => reject(new Error(`Could not reach ${api.client.server}: ${error.message}`)));
-    pipeline(createReadStream(file.absolute, { highWaterMark: 1 << 20 }), request).catch(reject);
+    pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), request).catch(reject);
   });
 }
 
@@ -80,6 +101,7 @@ export class CaptureUploader {
   constructor(
     private readonly api: AgentApi,
     private readonly stateDir: string,
+    private readonly outputDir: string,
   ) {}
 
   /**
@@ -90,7 +112,7 @@ export class CaptureUploader {
   async capture(candidate: CaptureCandidate): Promise<CaptureOutcome> {
     let files: AgentInputFile[];
     try {
-      files = await hashAll(candidate.files);
+      files = await hashAll(candidate.files, this.outputDir);
     } catch (error) {
       if (error instanceof ChangedWhileCapturing) return { status: "changed" };
       throw error;
@@ -130,17 +152,22 @@ export class CaptureUploader {
         reused += 1;
         return;
       }
-      const sent = file.size >= TUS_MIN_BYTES ? await this.tus(checkpointId, file, sha256) : await this.putWithRetry(checkpointId, file);
-      if (sent.sha256 !== sha256 || sent.size !== file.size) throw new Error(`${file.path} changed while it was uploaded`);
+      const opened = await openCaptured(file, this.outputDir);
+      try {
+        const sent = file.size >= TUS_MIN_BYTES ? await this.tus(checkpointId, file, opened.path, sha256) : await this.putWithRetry(checkpointId, file, opened.path);
+        if (sent.sha256 !== sha256 || sent.size !== file.size) throw new Error(`${file.path} changed while it was uploaded`);
+      } finally {
+        await opened.close();
+      }
     });
     return reused;
   }
 
   /** A PUT again after a dropped connection or a 5xx: the file is re-sent whole (it is small). */
-  private async putWithRetry(checkpointId: string, file: ScannedFile) {
+  private async putWithRetry(checkpointId: string, file: ScannedFile, source: string) {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await put(this.api, checkpointId, file);
+        return await put(this.api, checkpointId, file, source);
       } catch (error) {
         const transient = !(error instanceof ApiError) || error.status >= 500;
         if (!transient || attempt >= 5) throw error;
@@ -149,13 +176,15 @@ export class CaptureUploader {
     }
   }
 
-  private async tus(checkpointId: string, file: ScannedFile, sha256: string) {
+  private async tus(checkpointId: string, file: ScannedFile, source: string, sha256: string) {
     // Loaded only for large files: tus-js-client takes as long to load as the rest of the CLI.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { tusUpload } = require("../cli/tus") as typeof import("../cli/tus");
     await tusUpload(this.api.client, {
       checkpointId,
-      item: { local: file.absolute, path: file.path, size: file.size, mtimeMs: file.mtimeMs },
+      // Resumes by the file's own identity (its output path), read through the opened file.
+      item: { local: source, path: file.path, size: file.size, mtimeMs: file.mtimeMs },
+      fingerprintPath: file.absolute,
       onBytes: () => {},
       onResume: () => {},
       urlStorageFile: path.join(this.stateDir, "tus-uploads.json"),

@@ -90,13 +90,15 @@ type TusJob = {
   onResume(offset: number): void;
   /** Where upload URLs are kept for resuming (default: the CLI's config directory). */
   urlStorageFile?: string;
+  /** The path that identifies the file for resuming, when `item.local` is only how it is read. */
+  fingerprintPath?: string;
 };
 
 const storages = new Map<string, FileUrlStorage>();
 
 /** One file over tus 1.0.0; resumes a stored upload of the same file to the same checkpoint. */
-export function tusUpload(client: ApiClient, { checkpointId, item, onBytes, onResume, urlStorageFile }: TusJob): Promise<void> {
-  const fingerprint = [client.server, checkpointId, item.path, path.resolve(item.local), item.size, Math.round(item.mtimeMs)].join("|");
+export function tusUpload(client: ApiClient, { checkpointId, item, onBytes, onResume, urlStorageFile, fingerprintPath }: TusJob): Promise<void> {
+  const fingerprint = [client.server, checkpointId, item.path, path.resolve(fingerprintPath ?? item.local), item.size, Math.round(item.mtimeMs)].join("|");
   return new Promise<void>((resolve, reject) => {
     let reported = 0;
     // The typings list browser inputs only; in Node a ReadStream with a path is read by range.

@@ -111,11 +111,15 @@ export async function eventually<T>(what: string | (() => Promise<string>), chec
   }
 }
 
-export const finished = (user: TestUser, ref: string) =>
-  eventually(`job ${ref} to end`, async () => {
-    const job = await getJob(user, ref);
-    return ["succeeded", "failed", "stopped"].includes(job.status) ? job : null;
-  });
+export const finished = (user: TestUser, ref: string, timeoutMs = 60_000) =>
+  eventually(
+    async () => `job ${ref} to end; it is ${(await getJob(user, ref)).status}, its logs:\n${await logText(user, ref)}`,
+    async () => {
+      const job = await getJob(user, ref);
+      return ["succeeded", "failed", "stopped"].includes(job.status) ? job : null;
+    },
+    timeoutMs,
+  );
 
 export async function logText(user: TestUser, ref: string): Promise<string> {
   return (await jobLogs(user, ref)).items.map((l) => `${l.stream}: ${l.message}`).join("\n");

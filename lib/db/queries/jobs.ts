@@ -90,17 +90,6 @@ export async function claimQueuedJob(db: Db, { instance, maxRunning }: { instanc
     .returning();
   return row ?? null;
 }
-
-/** Whether any job waits for a runner slot: a new job must not overtake it. */
-export async function hasQueuedJobs(db: Db): Promise<boolean> {
-  const [row] = await db
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(and(eq(jobs.status, "queued"), isNull(jobs.submittedAt)))
-    .limit(1);
-  return row !== undefined;
-}
-
 /** The job whose agent holds this token, while the token has not expired. */
 export async function findJobByAgentToken(db: Db, { tokenHash }: { tokenHash: string }) {
   const [row] = await db
@@ -122,13 +111,6 @@ export async function submittedJobs(db: Db) {
 export async function insertAgentLogs(db: Db, rows: { jobId: string; seq: number; stream: LogStream; message: string; at: Date }[]) {
   if (rows.length > 0) await db.insert(jobLogs).values(rows).onConflictDoNothing({ target: [jobLogs.jobId, jobLogs.seq] });
 }
-
-/** How many lines a job has stored (the log cap counts them). */
-export async function countJobLogs(db: Db, { jobId }: { jobId: string }): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(jobLogs).where(eq(jobLogs.jobId, jobId));
-  return row?.n ?? 0;
-}
-
 export async function findCapture(db: Db, { jobId, id, key }: { jobId: string; id?: string; key?: string }) {
   const match = id ? eq(jobCaptures.id, id) : eq(jobCaptures.key, key ?? "");
   const [row] = await db.select().from(jobCaptures).where(and(eq(jobCaptures.jobId, jobId), match));
@@ -162,10 +144,6 @@ export async function filesOfCheckpoints(db: Db, { checkpointIds }: { checkpoint
 /** Queued and running jobs with the server process that owns them, for restart recovery. */
 export async function unfinishedJobs(db: Db) {
   return db.select().from(jobs).where(inArray(jobs.status, [...activeJobStatuses]));
-}
-
-export async function heartbeat(db: Db, { instance }: { instance: string }) {
-  await db.update(jobs).set({ heartbeatAt: new Date() }).where(and(eq(jobs.runnerInstance, instance), eq(jobs.status, "running")));
 }
 
 export async function insertAttachments(db: Db, rows: (typeof jobCheckpoints.$inferInsert)[]) {
