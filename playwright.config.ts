@@ -2,6 +2,12 @@ import { defineConfig, devices } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT || 3100);
 export const baseURL = `http://127.0.0.1:${PORT}`;
+/** A second Cairn, on the Slurm runner against a real one-node cluster (e2e/jobs-slurm.spec.ts). */
+const SLURM_PORT = Number(process.env.E2E_SLURM_PORT || 3101);
+export const slurmBaseURL = `http://127.0.0.1:${SLURM_PORT}`;
+/** The Slurm server serves the first server's build: it waits for a `.next` newer than this run. */
+const RUN_STARTED_AT = process.env.E2E_RUN_STARTED_AT || String(Date.now());
+process.env.E2E_RUN_STARTED_AT = RUN_STARTED_AT;
 
 export default defineConfig({
   testDir: "./e2e",
@@ -36,18 +42,45 @@ export default defineConfig({
       dependencies: ["setup"],
     },
   ],
-  webServer: {
-    command: `rm -rf .test-data/e2e && npx next build && npx next start -p ${PORT} -H 127.0.0.1`,
-    url: `${baseURL}/api/health`,
-    timeout: 300_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    env: {
-      CAIRN_DATA_DIR: ".test-data/e2e",
-      CAIRN_UPLOAD_EXPIRY_HOURS: "24",
-      CAIRN_ALLOW_PRIVATE_SOURCES: "127.0.0.0/8",
-      CAIRN_CAPTURE_QUIET_SECONDS: "1",
-      CAIRN_AGENT_SERVER_URL: baseURL,
+  webServer: [
+    {
+      command: `rm -rf .test-data/e2e && npx next build && npx next start -p ${PORT} -H 127.0.0.1`,
+      url: `${baseURL}/api/health`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      env: {
+        CAIRN_DATA_DIR: ".test-data/e2e",
+        CAIRN_UPLOAD_EXPIRY_HOURS: "24",
+        CAIRN_ALLOW_PRIVATE_SOURCES: "127.0.0.0/8",
+        CAIRN_CAPTURE_QUIET_SECONDS: "1",
+        CAIRN_AGENT_SERVER_URL: baseURL,
+      },
     },
-  },
+    {
+      // Boots the Slurm cluster, waits for the build above (never builds itself), serves it, and
+      // stops the cluster on SIGTERM, which Playwright sends the whole process group at the end.
+      command: "node --import tsx scripts/e2e-slurm-server.mjs",
+      url: `${slurmBaseURL}/api/health`,
+      timeout: 360_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
+      env: {
+        E2E_SLURM_PORT: String(SLURM_PORT),
+        E2E_BUILD_AFTER: RUN_STARTED_AT,
+        E2E_BUILD_READY_URL: `${baseURL}/api/health`,
+        CAIRN_DATA_DIR: ".test-data/e2e-slurm",
+        CAIRN_JOB_RUNNER: "slurm",
+        CAIRN_AGENT_SERVER_URL: slurmBaseURL,
+        CAIRN_CAPTURE_QUIET_SECONDS: "1",
+        CAIRN_ALLOW_PRIVATE_SOURCES: "127.0.0.0/8",
+        CAIRN_UPLOAD_EXPIRY_HOURS: "24",
+        CAIRN_JOB_STOP_GRACE_SECONDS: "3",
+        // Small enough that a 3 MiB output cannot be captured (the failed-capture state), big
+        // enough for the seed checkpoint and the small captures of the other jobs.
+        CAIRN_ORG_QUOTA_BYTES: String(2 * 1024 * 1024),
+      },
+    },
+  ],
 });

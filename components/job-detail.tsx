@@ -1,18 +1,20 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
 import { ApiClientError } from "@/lib/api/client";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
 import { useJob } from "@/lib/hooks/use-jobs";
 import { useCanWrite, useMe } from "@/lib/hooks/use-me";
-import { isJobActive } from "@/lib/query/jobs";
+import { isJobActive, isJobChanging } from "@/lib/query/jobs";
 import { JobCaptures } from "./job-captures";
 import { JobCheckpointLink } from "./job-checkpoint-link";
 import { joinCommand } from "./job-command-words";
 import { JobDuration } from "./job-duration";
+import { factDash as dash, JobFact as Fact } from "./job-fact";
 import { JobLogView } from "./job-log-view";
+import { JobRunnerFacts } from "./job-runner-facts";
 import { JobStatusBadge } from "./job-status-badge";
+import { JobStatusMessage } from "./job-status-message";
 import { JobStopDialog } from "./job-stop-dialog";
 import { jobTypeLabels } from "./job-type-picker";
 import { RelativeTime } from "./relative-time";
@@ -21,17 +23,6 @@ import { CopyButton } from "./ui/copy-button";
 import { EmptyState } from "./ui/empty-state";
 import { ErrorState } from "./ui/error-state";
 import { Skeleton } from "./ui/skeleton";
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt className="text-xs font-medium text-zinc-500">{label}</dt>
-      <dd className="mt-0.5 text-sm text-zinc-900">{children}</dd>
-    </div>
-  );
-}
-
-const dash = <span className="text-zinc-400">—</span>;
 
 const backLink = (
   <Link href="/jobs" className="text-sm text-zinc-500 hover:text-zinc-800">
@@ -45,28 +36,11 @@ function DetailSkeleton() {
       <Skeleton className="h-4 w-16" />
       <Skeleton className="h-7 w-72" />
       <div className="grid grid-cols-2 gap-4 sm:grid-cols-6">
-        {Array.from({ length: 6 }, (_, i) => (
+        {Array.from({ length: 10 }, (_, i) => (
           <Skeleton key={i} className="h-10" />
         ))}
       </div>
       <Skeleton className="h-96 w-full" />
-    </div>
-  );
-}
-
-/** Why the job is where it is: the failure reason, how it stopped, or its place in the queue. */
-function StatusMessage({ job }: { job: JobResponse }) {
-  if (!job.message && job.status !== "failed") return null;
-  const tone =
-    job.status === "failed"
-      ? "border-red-200 bg-red-50 text-red-800"
-      : job.status === "stopped"
-        ? "border-amber-200 bg-amber-50 text-amber-800"
-        : "border-zinc-200 bg-zinc-50 text-zinc-700";
-  return (
-    <div role={job.status === "failed" ? "alert" : "status"} className={`rounded-lg border p-4 text-sm ${tone}`}>
-      {job.status === "failed" && <p className="font-semibold">This job failed</p>}
-      <p className="mt-0.5">{job.message ?? `It exited with code ${job.exitCode ?? "unknown"}; the logs say why.`}</p>
     </div>
   );
 }
@@ -126,6 +100,9 @@ export function JobDetail({ jobRef }: { jobRef: string }) {
 
   const job = query.data;
   const live = isJobActive(job.status);
+  // Captures may still go up (or be retried) after the job ended; the log says how they fare.
+  // Judged as of the last fetch, which re-renders the page even when the job did not change.
+  const changing = isJobChanging(job, jobRef, query.dataUpdatedAt);
   const commandLine = joinCommand(job.command);
 
   return (
@@ -142,7 +119,8 @@ export function JobDetail({ jobRef }: { jobRef: string }) {
         {canWrite && live && <JobStopDialog jobId={job.id} name={job.name} />}
       </header>
 
-      <dl className="grid grid-cols-2 gap-4 rounded-lg border border-zinc-200 bg-white p-4 shadow-sm sm:grid-cols-3 lg:grid-cols-6">
+      <div className="rounded-lg border border-zinc-200 bg-white shadow-sm">
+      <dl className="grid grid-cols-2 gap-4 p-4 sm:grid-cols-3 lg:grid-cols-6">
         <Fact label="Type">{jobTypeLabels[job.type].label}</Fact>
         <Fact label="Status">{job.status[0]?.toUpperCase() + job.status.slice(1)}</Fact>
         <Fact label="Exit code">{job.exitCode === null ? dash : <span className="font-mono tabular-nums">{job.exitCode}</span>}</Fact>
@@ -154,8 +132,10 @@ export function JobDetail({ jobRef }: { jobRef: string }) {
           <RelativeTime at={job.createdAt} suffix=" ago" />
         </Fact>
       </dl>
+      <JobRunnerFacts job={job} />
+      </div>
 
-      <StatusMessage job={job} />
+      <JobStatusMessage job={job} />
 
       <section aria-labelledby="command-heading" className="space-y-1.5">
         <div className="flex items-center justify-between">
@@ -172,11 +152,11 @@ export function JobDetail({ jobRef }: { jobRef: string }) {
         )}
       </section>
 
-      <JobLogView jobRef={job.id} live={live} />
+      <JobLogView jobRef={job.id} live={changing} />
 
       <div className="grid items-start gap-6 lg:grid-cols-2">
         <Attachments job={job} orgId={me.data?.org.id} />
-        <JobCaptures captures={job.captures} captureOutputs={job.captureOutputs} live={live} />
+        <JobCaptures jobRef={jobRef} captures={job.captures} captureOutputs={job.captureOutputs} live={live} canWrite={canWrite} />
       </div>
     </div>
   );

@@ -32,7 +32,7 @@ export function JobEnvEditor({
             return (
               <li key={row.id}>
                 <div className="flex items-start gap-2">
-                  <div className="w-56 shrink-0">
+                  <div className="w-2/5 shrink-0 sm:w-56">
                     <Input
                       aria-label={`Variable ${index + 1} name`}
                       value={row.key}

@@ -4,12 +4,13 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { NAME_RULE } from "@/lib/checkpoints/naming";
-import { useCreateJob } from "@/lib/hooks/use-jobs";
+import { useCreateJob, useRunnerInfo } from "@/lib/hooks/use-jobs";
 import { CheckpointSelect } from "./checkpoint-select";
 import { JobCommandField } from "./job-command-field";
 import { commandArgv } from "./job-command-words";
 import { JobEnvEditor } from "./job-env-editor";
-import { draftProblems, hasProblems, serverProblems, toCreateBody, type LaunchDraft } from "./job-launch-rules";
+import { draftProblems, emptyResources, hasProblems, serverProblems, toCreateBody, type LaunchDraft, type LaunchProblems } from "./job-launch-rules";
+import { JobResourceFields, resourceInputIds, resourceSectionDescription } from "./job-resource-fields";
 import { JobTypePicker } from "./job-type-picker";
 import { Button, buttonClasses } from "./ui/button";
 import { InlineError } from "./ui/error-state";
@@ -25,7 +26,23 @@ const emptyDraft: LaunchDraft = {
   env: [],
   checkpoints: [],
   captureOutputs: true,
+  resources: emptyResources(),
 };
+
+/** The first field with a problem, in the order of the form, so submitting brings it into view. */
+function firstProblemField(problems: LaunchProblems, accepts: readonly string[]): string | null {
+  if (problems.name) return "job-name";
+  if (problems.checkpoints) return "job-checkpoints";
+  if (problems.command) return "job-command";
+  const resource = (Object.keys(resourceInputIds) as (keyof typeof resourceInputIds)[]).find(
+    (field) => accepts.includes(field) && problems.resourceFields[field],
+  );
+  if (resource) return resourceInputIds[resource];
+  // The runner's refusal names no field: the first resource field is where to change the request.
+  const first = (Object.keys(resourceInputIds) as (keyof typeof resourceInputIds)[]).find((field) => accepts.includes(field));
+  if (problems.resources && first) return resourceInputIds[first];
+  return null;
+}
 
 function Section({ title, description, children }: { title: string; description?: string; children: ReactNode }) {
   return (
@@ -48,12 +65,17 @@ export function JobLaunchForm({ initial = {}, initialCatalog = false }: { initia
   const [submitted, setSubmitted] = useState(false);
   const [submittedDraft, setSubmittedDraft] = useState<LaunchDraft | null>(null);
   const create = useCreateJob();
+  const runner = useRunnerInfo();
+  const accepts = runner.data?.accepts ?? [];
+  // The local runner honours no resource field: one line says so instead of a section.
+  const runsLocally = runner.data?.accepts.length === 0;
 
-  const local = draftProblems(draft);
-  const server = serverProblems(create.error, submittedDraft ?? draft);
+  const local = draftProblems(draft, accepts);
+  const server = serverProblems(create.error, submittedDraft ?? draft, runner.data ? accepts : undefined);
   const nameError = (touched.name || submitted || draft.name.length > 0 ? local.name : null) ?? server.name;
   const commandError = (touched.command || submitted ? local.command : null) ?? server.command;
   const envProblems = { ...server.env, ...local.env };
+  const resourceProblems = { ...server.resourceFields, ...local.resourceFields };
   const split = commandArgv(draft.commandLine, draft.throughShell);
 
   function change(patch: Partial<LaunchDraft>) {
@@ -65,16 +87,15 @@ export function JobLaunchForm({ initial = {}, initialCatalog = false }: { initia
     event.preventDefault();
     setSubmitted(true);
     if (hasProblems(local)) {
-      const first = local.name ? "job-name" : local.command ? "job-command" : null;
+      const first = firstProblemField(local, accepts);
       if (first) document.getElementById(first)?.focus();
       return;
     }
     setSubmittedDraft(draft);
-    create.mutate(toCreateBody(draft), {
+    create.mutate(toCreateBody(draft, accepts), {
       onError: (error) => {
         // Bring the field the API named into view: the button that sent the form is far below it.
-        const problems = serverProblems(error, draft);
-        const field = problems.name ? "job-name" : problems.command ? "job-command" : problems.checkpoints ? "job-checkpoints" : null;
+        const field = firstProblemField(serverProblems(error, draft, runner.data ? accepts : undefined), accepts);
         if (field) document.getElementById(field)?.focus();
       },
       onSuccess: (job) => {
@@ -156,7 +177,20 @@ export function JobLaunchForm({ initial = {}, initialCatalog = false }: { initia
           error={commandError}
         />
         <JobEnvEditor rows={draft.env} onChange={(env) => change({ env })} problems={envProblems} />
+        {runsLocally && <p className="text-xs text-zinc-500">Runs on the Cairn server itself (the local runner), so there are no GPUs, CPUs or memory to ask for.</p>}
       </Section>
+
+      {!runsLocally && (
+        <Section title="Resources" description={resourceSectionDescription(runner.data)}>
+          <JobResourceFields
+            runner={runner}
+            values={draft.resources}
+            onChange={(resources) => change({ resources })}
+            problems={resourceProblems}
+            refusal={server.resources}
+          />
+        </Section>
+      )}
 
       {server.form && <InlineError error={new Error(server.form)} />}
       {submitted && hasProblems(local) && (

@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
 import { JobCheckpointLink } from "./job-checkpoint-link";
 import { JobDuration } from "./job-duration";
+import { runnerLabels } from "./job-resources";
 import { JobStatusBadge } from "./job-status-badge";
 import { jobTypeLabels } from "./job-type-picker";
 import { RelativeTime } from "./relative-time";
@@ -27,6 +28,12 @@ function JobRow({ job, orgId }: { job: JobResponse; orgId: string | undefined })
         {job.status === "failed" && job.message && (
           <p className="mt-1 max-w-56 truncate text-xs text-red-600" title={job.message}>
             {job.message}
+          </p>
+        )}
+        {job.status === "queued" && job.statusMessage && (
+          <p className="mt-1 max-w-56 truncate text-xs text-zinc-500" title={`Why ${runnerLabels[job.runner]} has not started it yet`}>
+            {job.runner === "slurm" ? "Slurm: " : ""}
+            {job.statusMessage}
           </p>
         )}
         {job.exitCode !== null && job.status !== "running" && <p className="mt-0.5 text-xs text-zinc-500 tabular-nums">exit {job.exitCode}</p>}

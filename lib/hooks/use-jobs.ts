@@ -5,7 +5,17 @@ import { useEffect, useRef } from "react";
 import { api } from "@/lib/api/client";
 import type { CreateJobBody, JobResponse } from "@/lib/api/schemas/jobs";
 import { checkpointKeys } from "@/lib/query/checkpoints";
-import { jobKeys, jobListQuery, jobLogStreamQuery, jobPath, jobQuery, type JobListParams, type JobLogStream } from "@/lib/query/jobs";
+import {
+  followJob,
+  jobKeys,
+  jobListQuery,
+  jobLogStreamQuery,
+  jobPath,
+  jobQuery,
+  runnerInfoQuery,
+  type JobListParams,
+  type JobLogStream,
+} from "@/lib/query/jobs";
 
 export function useJobList(params: JobListParams, options: { enabled?: boolean } = {}) {
   return useQuery({ ...jobListQuery(params), enabled: options.enabled ?? true });
@@ -13,6 +23,11 @@ export function useJobList(params: JobListParams, options: { enabled?: boolean }
 
 export function useJob(ref: string) {
   return useQuery(jobQuery(ref));
+}
+
+/** The configured runner and which resource fields the launch form offers. */
+export function useRunnerInfo() {
+  return useQuery(runnerInfoQuery());
 }
 
 /** The job's log, polled for new lines while `live`; one last fetch when it stops being live. */
@@ -45,5 +60,21 @@ export function useStopJob(ref: string) {
   return useMutation({
     mutationFn: () => api.post<JobResponse | undefined>(jobPath(ref, "/stop")),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: jobKeys.all }),
+  });
+}
+
+/**
+ * *Retry capture*: every failed capture of the job `ref` is tried again. The job is followed for a
+ * few seconds after, since its captures change only once the agent picks the request up.
+ */
+export function useRetryCaptures(ref: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<JobResponse>(jobPath(ref, "/captures/retry")),
+    onSuccess: () => {
+      followJob(ref);
+      // The job, and its log (which now says who asked for the retry).
+      return queryClient.invalidateQueries({ queryKey: jobKeys.all });
+    },
   });
 }

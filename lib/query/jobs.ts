@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions } from "@tanstack/react-query";
 import { api, searchParams } from "@/lib/api/client";
-import type { JobList, JobLogLine, JobLogs, JobResponse, JobStatus, ListJobsQuery } from "@/lib/api/schemas/jobs";
+import type { JobList, JobLogLine, JobLogs, JobResponse, JobStatus, ListJobsQuery, RunnerInfo } from "@/lib/api/schemas/jobs";
 
 export type JobListParams = Partial<Pick<ListJobsQuery, "q" | "status" | "type" | "checkpoint" | "limit" | "cursor">>;
 
@@ -11,6 +11,25 @@ export const LOG_POLL_MS = 1000;
 /** Whether the job may still change (and holds its attachments), so views showing it poll. */
 export function isJobActive(status: JobStatus): boolean {
   return ACTIVE.includes(status);
+}
+
+/** Whether a capture of the job is still on its way (found, or its files going up), even after the job ended. */
+export function hasCaptureInFlight(job: Pick<JobResponse, "captures">): boolean {
+  return job.captures.some((capture) => capture.status === "pending" || capture.status === "uploading");
+}
+
+/** How long a job is followed after *Retry capture*: the agent picks the request up on its next heartbeat. */
+export const RETRY_FOLLOW_MS = 15_000;
+const followUntil = new Map<string, number>();
+
+/** Keeps polling the job `ref` for `ms` although nothing in it says it will change (a retry was just asked). */
+export function followJob(ref: string, ms = RETRY_FOLLOW_MS): void {
+  followUntil.set(ref, Date.now() + ms);
+}
+
+/** Whether a view of the job polls: while it is active, a capture is in flight, or it is being followed. */
+export function isJobChanging(job: JobResponse, ref: string = job.id, now = Date.now()): boolean {
+  return isJobActive(job.status) || hasCaptureInFlight(job) || (followUntil.get(ref) ?? 0) > now;
 }
 
 /** Path of a job (or a sub-resource of it) in the API; `ref` is an id or a name. */
@@ -24,6 +43,7 @@ export const jobKeys = {
   list: (params: JobListParams) => [...jobKeys.lists(), params] as const,
   detail: (ref: string) => [...jobKeys.all, "detail", ref] as const,
   logs: (ref: string) => [...jobKeys.all, "logs", ref] as const,
+  runner: () => [...jobKeys.all, "runner"] as const,
 };
 
 export const jobListQuery = (params: JobListParams) =>
@@ -31,14 +51,22 @@ export const jobListQuery = (params: JobListParams) =>
     queryKey: jobKeys.list(params),
     queryFn: ({ signal }) => api.get<JobList>(`/api/v1/jobs${searchParams(params)}`, { signal }),
     placeholderData: keepPreviousData,
-    refetchInterval: (query) => (query.state.data?.items.some((job) => isJobActive(job.status)) ? POLL_MS : false),
+    refetchInterval: (query) => (query.state.data?.items.some((job) => isJobActive(job.status) || hasCaptureInFlight(job)) ? POLL_MS : false),
   });
 
 export const jobQuery = (ref: string) =>
   queryOptions({
     queryKey: jobKeys.detail(ref),
     queryFn: ({ signal }) => api.get<JobResponse>(jobPath(ref), { signal }),
-    refetchInterval: (query) => (query.state.data && isJobActive(query.state.data.status) ? POLL_MS : false),
+    refetchInterval: (query) => (query.state.data && isJobChanging(query.state.data, ref) ? POLL_MS : false),
+  });
+
+/** The deployment's job runner and the fields it honours; it changes only with the server's configuration. */
+export const runnerInfoQuery = () =>
+  queryOptions({
+    queryKey: jobKeys.runner(),
+    queryFn: ({ signal }) => api.get<RunnerInfo>("/api/v1/runner", { signal }),
+    staleTime: 5 * 60_000,
   });
 
 export type JobLogStream = { lines: JobLogLine[]; after: number; dropped: number };
