@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AgentHeartbeatReply, AgentSpec } from "@/lib/api/schemas/agent";
-import { ApiError } from "@/lib/cli/client";
+import { CairnApiError } from "@/lib/cli/client";
 import { AgentApi } from "./api";
 import { BlobCache } from "./blob-cache";
 import { CaptureQueue } from "./captures";
@@ -75,7 +75,7 @@ export async function runAgent(config: AgentConfig): Promise<number> {
       await api.post("/started", { pid: null, host: os.hostname(), resumed: false }, { retry: true });
     } catch (error) {
       // Stopped (or failed) while it waited in the engine's queue: it must not run.
-      if (!(error instanceof ApiError) || error.status !== 409) throw error;
+      if (!(error instanceof CairnApiError) || error.status !== 409) throw error;
       diagnostics(error.message);
       await shipper.drain();
       return 0;
@@ -241,7 +241,7 @@ class Heartbeat {
       try {
         this.onReply(await this.api.post<AgentHeartbeatReply>("/heartbeat"));
       } catch (error) {
-        if (error instanceof ApiError && (error.status === 401 || error.status === 404)) this.alive = false;
+        if (error instanceof CairnApiError && (error.status === 401 || error.status === 404)) this.alive = false;
       }
       if (this.alive && this.timer) this.timer = setTimeout(() => void beat(), this.seconds * 1000);
     };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiClient, ApiError } from "@/lib/cli/client";
+import { ApiClient, CairnApiError } from "@/lib/cli/client";
 import { CliError } from "@/lib/cli/config";
 
 /** Waits between attempts while the server cannot be reached: quick at first, then every 5 s. */
@@ -7,7 +7,7 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
 
 /** A failure worth trying again: the server unreachable, overloaded or restarting. */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof ApiError) return error.status >= 500 || error.status === 429 || error.status === 408;
+  if (error instanceof CairnApiError) return error.status >= 500 || error.status === 429 || error.status === 408;
   return error instanceof CliError && error.message.startsWith("Could not reach");
 }
 

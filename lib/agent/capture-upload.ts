@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { inParallel } from "@/lib/async/in-parallel";
 import type { AgentCapture, AgentInputFile } from "@/lib/api/schemas/agent";
-import { ApiError, errorFrom, filePathSegments, seg } from "@/lib/cli/client";
+import { CairnApiError, errorFrom, filePathSegments, seg } from "@/lib/cli/client";
 import type { AgentApi } from "./api";
 import type { CaptureCandidate, ScannedFile } from "./capture-scan";
 
@@ -169,7 +169,7 @@ export class CaptureUploader {
       try {
         return await put(this.api, checkpointId, file, source);
       } catch (error) {
-        const transient = !(error instanceof ApiError) || error.status >= 500;
+        const transient = !(error instanceof CairnApiError) || error.status >= 500;
         if (!transient || attempt >= 5) throw error;
         await sleep(500 * 2 ** attempt);
       }

@@ -1,3 +1,4 @@
+import "server-only";
 import { chmodSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AGENT_ENV, JOB_DIRS } from "@/lib/agent/env";

@@ -1,3 +1,4 @@
+import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
 import type { AgentFinishedBody, AgentHeartbeatReply, AgentLogsBody, AgentSpec } from "@/lib/api/schemas/agent";
 import type { Caller } from "@/lib/auth/caller";
@@ -47,7 +48,9 @@ export async function agentSpec(db: Db, job: Job): Promise<AgentSpec> {
       captureQuietSeconds: cfg.captureQuietSeconds,
       stopGraceSeconds: cfg.jobStopGraceSeconds,
       heartbeatSeconds: cfg.agentHeartbeatSeconds,
-      lingerSeconds: cfg.captureLingerSeconds,
+      // On Slurm a lingering agent would hold its allocation (GPUs too): it leaves the files on the
+      // shared work directory instead, and *Retry capture* starts a new agent there.
+      lingerSeconds: job.runner === "slurm" ? 0 : cfg.captureLingerSeconds,
     },
     blobStore: { kind: store.kind, root: store.localRoot ?? null },
   };

@@ -1,3 +1,4 @@
+import "server-only";
 import { generateJobToken } from "@/lib/auth/tokens";
 import type { Db } from "@/lib/db/client";
 import { updateJob } from "@/lib/db/queries/jobs";

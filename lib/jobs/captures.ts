@@ -1,6 +1,7 @@
+import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
 import type { AgentCapture, AgentCommitCaptureBody, AgentOfferFileBody, AgentOpenCaptureBody } from "@/lib/api/schemas/agent";
-import { isUniqueViolation } from "@/lib/auth/accounts";
+import { isUniqueViolation } from "@/lib/db/errors";
 import { commitCheckpoint } from "@/lib/checkpoints/commit";
 import { filePathProblem } from "@/lib/checkpoints/naming";
 import { config } from "@/lib/config";
@@ -10,6 +11,7 @@ import { listFiles } from "@/lib/db/queries/files";
 import { findCapture, insertCapture, orgHasBlob, updateCapture } from "@/lib/db/queries/jobs";
 import type { Job, JobCapture } from "@/lib/db/schema";
 import { formatBytes } from "@/lib/format";
+import { discardSupersededUploads } from "@/lib/uploads/maintenance";
 import { attachBlob } from "@/lib/uploads/store-file";
 
 /** `<job>-<part>` squeezed into the naming rule (lower case, a-z 0-9 . _ -, ≤ 63, alphanumeric ends). */
@@ -182,6 +184,9 @@ export async function commitCapture(db: Db, job: Job, captureId: string, body: A
       extra: extra.slice(0, 100),
     });
   }
+  // An agent killed mid-upload may have left an upload its successor did not resume: the file is
+  // stored now, so that upload is only in the way of the commit.
+  await discardSupersededUploads(db, { checkpointId: checkpoint.id, stored: expected });
   await commitCheckpoint(db, { orgId: job.orgId, ref: checkpoint.id });
   const ready = (await updateCapture(db, { id: capture.id }, { status: "ready", message: null })) ?? capture;
   return present(db, ready);

@@ -1,3 +1,4 @@
+import "server-only";
 import { notFound } from "@/lib/api/errors";
 import { isUuid } from "@/lib/api/schemas/common";
 import type { Caller } from "@/lib/auth/caller";

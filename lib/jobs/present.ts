@@ -1,3 +1,4 @@
+import "server-only";
 import type { JobAttachmentResponse, JobCaptureResponse, JobResponse } from "@/lib/api/schemas/jobs";
 import type { Db } from "@/lib/db/client";
 import { attachmentsOf, capturesOf } from "@/lib/db/queries/jobs";
@@ -22,7 +23,9 @@ export function presentJob(row: Job, attachments: Attachment[], captures: JobCap
     step: c.step,
     status: c.status,
     message: c.message,
+    attempts: c.attempts,
     createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
   }));
   return {
     id: row.id,

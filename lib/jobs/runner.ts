@@ -27,7 +27,11 @@ export type EngineState =
   | { state: "unknown" };
 
 /** The engine refused the job (too many GPUs for a partition, a bad image): its words become a 422. */
+const REFUSAL = Symbol.for("cairn.runnerRefusal");
+
 export class RunnerRefusal extends Error {
+  readonly [REFUSAL] = true;
+
   constructor(
     message: string,
     /** The job field the engine objected to, or `resources` when its words name none. */
@@ -35,6 +39,14 @@ export class RunnerRefusal extends Error {
   ) {
     super(message);
     this.name = "RunnerRefusal";
+  }
+
+  /**
+   * Tells a refusal by its brand, not by `instanceof`: the runner is one per process (on
+   * globalThis), and in a Next.js build the bundle that made it may hold another copy of this class.
+   */
+  static is(error: unknown): error is RunnerRefusal {
+    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[REFUSAL] === true;
   }
 }
 

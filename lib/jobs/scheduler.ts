@@ -1,3 +1,4 @@
+import "server-only";
 import { ApiError } from "@/lib/api/errors";
 import { config } from "@/lib/config";
 import { decryptSecret } from "@/lib/connections/crypto";
@@ -21,7 +22,7 @@ export async function submitJob(db: Db, runner: JobRunner, job: Job, { resume = 
     const row = await updateJob(db, { id: job.id }, { runnerJobId, submittedAt: job.submittedAt ?? new Date(), ...(resume ? {} : { message: null }) });
     return row ?? job;
   } catch (error) {
-    if (error instanceof RunnerRefusal) throw new ApiError("validation_failed", error.message, { fields: { [error.field]: error.message } });
+    if (RunnerRefusal.is(error)) throw new ApiError("validation_failed", error.message, { fields: { [error.field]: error.message } });
     throw error;
   }
 }

@@ -1,7 +1,8 @@
+import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
 import { isUuid } from "@/lib/api/schemas/common";
 import type { CreateJobInput, JobLogs, JobLogsQuery, ListJobsQuery, RunnerInfo } from "@/lib/api/schemas/jobs";
-import { isUniqueViolation } from "@/lib/auth/accounts";
+import { isUniqueViolation } from "@/lib/db/errors";
 import type { Caller } from "@/lib/auth/caller";
 import { encryptSecret } from "@/lib/connections/crypto";
 import type { Db } from "@/lib/db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import { localQueue } from "./scheduler";
 import { JobSupervisor } from "./supervisor";
 

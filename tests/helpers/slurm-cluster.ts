@@ -19,13 +19,24 @@ export type SlurmCluster = {
   partition: string;
   node: string;
   /**
-   * Stops slurmd and slurmctld (SIGTERM, SIGKILL after 5 s) and any slurmstepd or job of this
+   * Stops slurmd, slurmctld and slurmrestd (SIGTERM, SIGKILL after 5 s) and any slurmstepd or job of this
    * cluster, waits until they are gone, removes `dir`. Calling it again returns the same promise.
    */
   stop(): Promise<void>;
 };
 
+/** What {@link startSlurmCluster} adds with `rest: true`: a slurmrestd on loopback, and a JWT to call it with. */
+export type SlurmRest = {
+  /** slurmrestd's base URL, `http://127.0.0.1:<port>` (no trailing slash). */
+  restUrl: string;
+  /** A JWT from `scontrol token`, for the `X-SLURM-USER-TOKEN` header. */
+  restToken: string;
+  /** Whose token it is, for the `X-SLURM-USER-NAME` header. */
+  restUser: string;
+};
+
 const DAEMONS = { slurmctld: "/usr/sbin/slurmctld", slurmd: "/usr/sbin/slurmd", munged: "/usr/sbin/munged" };
+const SLURMRESTD = "/usr/sbin/slurmrestd";
 const CLIENTS = ["sbatch", "squeue", "scancel", "scontrol", "sinfo", "sdiag", "munge", "unmunge"].map((name) => `/usr/bin/${name}`);
 const DIR_PREFIX = "cairn-slurm-";
 const PARTITION = "debug";
@@ -191,7 +202,7 @@ async function tail(file: string, lines = 25): Promise<string> {
   }
 }
 
-function slurmConf(d: string, host: string, ports: number[], cpus: number, memoryMb: number, gpus: number): string {
+function slurmConf(d: string, host: string, ports: number[], cpus: number, memoryMb: number, gpus: number, jwtKey: string | null): string {
   return `${[
     "ClusterName=cairn",
     `SlurmctldHost=${host}(127.0.0.1)`,
@@ -200,6 +211,8 @@ function slurmConf(d: string, host: string, ports: number[], cpus: number, memor
     "SlurmUser=root",
     "SlurmdUser=root",
     "AuthType=auth/munge",
+    // slurmrestd's callers authenticate with tokens that slurmctld checks against this key.
+    ...(jwtKey ? ["AuthAltTypes=auth/jwt", `AuthAltParameters=jwt_key=${jwtKey}`] : []),
     `StateSaveLocation=${d}/state`,
     `SlurmdSpoolDir=${d}/spool`,
     `SlurmctldPidFile=${d}/slurmctld.pid`,
@@ -240,13 +253,19 @@ function slurmConf(d: string, host: string, ports: number[], cpus: number, memor
  * @param opts.gpus GPUs on the node, default 1.
  * @param opts.cpus CPUs on the node, default 2.
  * @param opts.memoryMb Memory on the node in MB, default 4000.
- * @returns the running cluster, once its node is idle and slurmctld has begun scheduling.
+ * @param opts.rest Also serve Slurm's REST API: JWT auth (`AuthAltTypes=auth/jwt`, a fresh key in
+ *   `dir`), slurmrestd on a free loopback port (as `nobody`: it will not serve as root), and a token
+ *   for root from `scontrol token`, returned as `restUrl`, `restToken`, `restUser`.
+ * @returns the running cluster, once its node is idle and slurmctld has begun scheduling (and,
+ *   with `rest`, once slurmrestd answers an authenticated ping).
  */
-export async function startSlurmCluster(opts: { gpus?: number; cpus?: number; memoryMb?: number } = {}): Promise<SlurmCluster> {
-  const missing = slurmAvailable();
+export async function startSlurmCluster(opts: { gpus?: number; cpus?: number; memoryMb?: number; rest: true }): Promise<SlurmCluster & SlurmRest>;
+export async function startSlurmCluster(opts?: { gpus?: number; cpus?: number; memoryMb?: number; rest?: boolean }): Promise<SlurmCluster & Partial<SlurmRest>>;
+export async function startSlurmCluster(opts: { gpus?: number; cpus?: number; memoryMb?: number; rest?: boolean } = {}): Promise<SlurmCluster & Partial<SlurmRest>> {
+  const missing = slurmAvailable() ?? (opts.rest && !executable(SLURMRESTD) ? "The Slurm REST tests need Debian's slurmrestd: run `apt-get install -y slurmrestd`." : null);
   if (missing) throw new Error(missing);
   if (process.getuid?.() !== 0) throw new Error("startSlurmCluster needs root: slurmd runs jobs as their submitter and munged must be started as the munge user.");
-  const { gpus = 1, cpus = 2, memoryMb = 4000 } = opts;
+  const { gpus = 1, cpus = 2, memoryMb = 4000, rest = false } = opts;
 
   reapOrphans();
   await ensureMunge();
@@ -261,9 +280,19 @@ export async function startSlurmCluster(opts: { gpus?: number; cpus?: number; me
   const gpuFiles = Array.from({ length: gpus }, (_, i) => path.join(dir, "gpu", `nvidia${i}`));
   for (const file of gpuFiles) await symlink("/dev/null", file);
 
+  let jwtKey: string | null = null;
+  if (rest) {
+    // slurmctld reads the key as SlurmUser (root here) and wants it private to that user.
+    jwtKey = path.join(dir, "jwt.key");
+    await writeFile(jwtKey, randomBytes(64), { mode: 0o600 });
+    await chown(jwtKey, 0, 0);
+    await chmod(jwtKey, 0o600);
+  }
+
   const host = os.hostname().split(".")[0];
   const conf = path.join(dir, "slurm.conf");
-  await writeFile(conf, slurmConf(dir, host, await freePorts(2), cpus, memoryMb, gpus));
+  const ports = await freePorts(rest ? 3 : 2);
+  await writeFile(conf, slurmConf(dir, host, ports, cpus, memoryMb, gpus, jwtKey));
   await writeFile(path.join(dir, "gres.conf"), gpuFiles.map((file) => `Name=gpu File=${file}\n`).join(""));
 
   const env = { SLURM_CONF: conf };
@@ -303,7 +332,7 @@ export async function startSlurmCluster(opts: { gpus?: number; cpus?: number; me
 
   const failed = async (why: string) => {
     killAll();
-    const logs = await Promise.all(["slurmctld.log", "slurmctld.stderr", "slurmd.log", "slurmd.stderr"].map(async (name) => `--- ${name} ---\n${await tail(path.join(dir, "log", name))}`));
+    const logs = await Promise.all(["slurmctld.log", "slurmctld.stderr", "slurmd.log", "slurmd.stderr", ...(rest ? ["slurmrestd.stderr"] : [])].map(async (name) => `--- ${name} ---\n${await tail(path.join(dir, "log", name))}`));
     await stop();
     return new Error(`${why}\n${logs.join("\n")}`);
   };
@@ -349,5 +378,56 @@ export async function startSlurmCluster(opts: { gpus?: number; cpus?: number; me
     await sleep(100);
   }
 
-  return { dir, conf, env, partition: PARTITION, node: host, stop };
+  const cluster = { dir, conf, env, partition: PARTITION, node: host, stop };
+  if (!rest) return cluster;
+
+  let restToken: string;
+  try {
+    const { stdout } = await exec("/usr/bin/scontrol", ["token", "username=root", "lifespan=3600"], { env: childEnv, timeout: 10_000 });
+    const token = /SLURM_JWT=(\S+)/.exec(stdout)?.[1];
+    if (!token) throw new Error(`it printed '${stdout.trim()}'`);
+    restToken = token;
+  } catch (error) {
+    throw await failed(`scontrol token gave no token: ${(error as Error).message}`);
+  }
+  const restUrl = `http://127.0.0.1:${ports[2]}`;
+  const stderr = openSync(path.join(dir, "log", "slurmrestd.stderr"), "a");
+  // slurmrestd will not serve as root or SlurmUser (root here): it binds as root, then becomes
+  // nobody with -u/-g, so no SLURMRESTD_SECURITY=disable_user_check is needed. With rest_auth/jwt
+  // it acts for whoever the request's token names; it never reads the key (only slurmctld does).
+  // SLURM_JWT (any value) makes auth/jwt its default auth plugin: without it auth/munge gets each
+  // request's token and refuses it ("Rejecting thread config token for user root").
+  // Only the v0.0.38 job API: the openapi/dbv0.0.* plugins it loads by default need slurmdbd, which
+  // this cluster has not ("fatal: slurm_openapi_p_init: slurm not configured with slurmdbd").
+  const restd = spawn(SLURMRESTD, ["-a", "rest_auth/jwt", "-s", "openapi/v0.0.38", "-u", "nobody", "-g", "nogroup", `127.0.0.1:${ports[2]}`], {
+    env: { ...childEnv, SLURM_JWT: "daemon" },
+    cwd: dir,
+    stdio: ["ignore", stderr, stderr],
+  });
+  closeSync(stderr);
+  restd.unref();
+  daemons.push(restd);
+  const spawned = await new Promise<Error | null>((resolve) => {
+    restd.once("spawn", () => resolve(null));
+    restd.once("error", resolve);
+  });
+  if (spawned) throw await failed(`slurmrestd did not start: ${spawned.message}`);
+  const restDeadline = Date.now() + BOOT_TIMEOUT_MS;
+  let answer = "";
+  for (;;) {
+    try {
+      const response = await fetch(`${restUrl}/slurm/v0.0.38/ping`, {
+        headers: { "X-SLURM-USER-NAME": "root", "X-SLURM-USER-TOKEN": restToken },
+        signal: AbortSignal.timeout(5_000),
+      });
+      answer = `${response.status} ${(await response.text()).slice(0, 500)}`;
+      if (response.ok) break;
+    } catch (error) {
+      answer = (error as Error).message;
+    }
+    if (!running(restd)) throw await failed(`slurmrestd exited with ${restd.exitCode ?? restd.signalCode} while starting (ping: ${answer})`);
+    if (Date.now() > restDeadline) throw await failed(`slurmrestd did not answer a ping within ${BOOT_TIMEOUT_MS / 1000} s (last: ${answer})`);
+    await sleep(100);
+  }
+  return { ...cluster, restUrl, restToken, restUser: "root" };
 }

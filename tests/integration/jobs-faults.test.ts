@@ -108,7 +108,7 @@ describe("jobs through faults (local runner, server in its own process)", () => 
     process.kill(agent ?? 0, "SIGKILL");
     const done = await user.finished(job.id, 120_000);
     expect(done.status).toBe("succeeded");
-    expect(done.captures.map((c) => [c.path, c.name, c.status])).toEqual([["step-1", "big-write-step-1", "ready"]]);
+    expect(done.captures.map((c) => [c.path, c.name, c.status]), await user.logText(job.id)).toEqual([["step-1", "big-write-step-1", "ready"]]);
     const checkpoint = await user.json<{ status: { files: { path: string; size: number; sha256: string }[] } }>("GET", `/checkpoints/big-write-step-1`);
     const expected = (await user.logText(job.id)).match(/stdout: sha256=([0-9a-f]{64})/)?.[1];
     expect(checkpoint.status.files).toEqual([{ path: "big.bin", size: 300 * 1024 * 1024, sha256: expected }]);

@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as checkpoints from "@/app/api/v1/checkpoints/route";
 import * as checkpoint from "@/app/api/v1/checkpoints/[ref]/route";
@@ -138,6 +141,36 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     const taken = await launch(alice, { name: "verify-1", type: "training", command: ["true"] });
     expect(taken.status).toBe(409);
     expect((await json<Envelope>(taken)).error.code).toBe("conflict");
+    // The local runner honours no resource field: each one given is named.
+    const gpus = await launch(alice, { name: "wants-gpus", type: "training", command: ["true"], resources: { gpus: 2 }, partition: "a100" });
+    expect(gpus.status).toBe(422);
+    expect(await json<Envelope>(gpus)).toEqual({
+      error: {
+        code: "validation_failed",
+        message: "This Cairn runs jobs with the local runner, which cannot honour gpus, partition. Leave them out, or ask an administrator about CAIRN_JOB_RUNNER.",
+        details: { fields: { "resources.gpus": "The local runner cannot honour gpus.", partition: "The local runner cannot honour partition." } },
+      },
+    });
+    const zero = await launch(alice, { name: "zero-gpus", type: "training", command: ["true"], resources: { gpus: 0 } });
+    expect((await json<Envelope>(zero)).error.details?.fields?.["resources.gpus"]).toBe("gpus is at least 1.");
+  });
+
+  it("takes resource flags from `cairn job run` and shows the runner's refusal in its words", async () => {
+    // Asynchronously: the API server the CLI talks to runs in this process.
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, [path.join(process.cwd(), "bin/cairn.mjs"), ...args], {
+        env: { ...process.env, CAIRN_SERVER: server.url, CAIRN_TOKEN: alice.token, XDG_CONFIG_HOME: path.join(data.dir, "cli-config") },
+        encoding: "utf8",
+      }).then(
+        (r) => ({ status: 0, stderr: r.stderr }),
+        (e: { code?: number; stderr?: string }) => ({ status: e.code ?? -1, stderr: e.stderr ?? "" }),
+      );
+    const run = await cli(["job", "run", "cli-gpus", "--gpus", "1", "--time-limit", "30", "--", "true"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe("error: This Cairn runs jobs with the local runner, which cannot honour gpus, timeLimitMinutes. Leave them out, or ask an administrator about CAIRN_JOB_RUNNER.\n");
+    const bad = await cli(["job", "run", "cli-bad", "--gpus", "two", "--", "true"]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("--gpus takes a whole number of at least 1, got 'two'.");
   });
 
   it("attaches only ready checkpoints of the org or public ones (422 naming the checkpoint)", async () => {

@@ -113,7 +113,10 @@ export const jobCapture = z.object({
   step: z.number().nullable(),
   status: z.enum(captureStatuses),
   message: z.string().nullable(),
+  /** Tries so far, and when the capture last changed (a retry that fails again moves it). */
+  attempts: z.number(),
   createdAt: z.string(),
+  updatedAt: z.string(),
 });
 
 export const jobResponse = z.object({

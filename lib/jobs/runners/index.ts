@@ -1,7 +1,9 @@
+import "server-only";
 import { config } from "@/lib/config";
 import type { JobRunner } from "../runner";
 import { LocalRunner } from "./local";
 import { SlurmRunner } from "./slurm";
+import { SlurmRestRunner } from "./slurm-rest";
 
 const globalForRunner = globalThis as unknown as { cairnJobRunner?: JobRunner };
 
@@ -9,7 +11,7 @@ const globalForRunner = globalThis as unknown as { cairnJobRunner?: JobRunner };
 export function jobRunner(): JobRunner {
   if (!globalForRunner.cairnJobRunner) {
     const kind = config().jobRunner;
-    globalForRunner.cairnJobRunner = kind === "slurm" ? new SlurmRunner() : kind === "kubernetes" ? kubernetesRunner() : new LocalRunner();
+    globalForRunner.cairnJobRunner = kind === "slurm" ? (config().slurm.restUrl ? new SlurmRestRunner() : new SlurmRunner()) : kind === "kubernetes" ? kubernetesRunner() : new LocalRunner();
   }
   return globalForRunner.cairnJobRunner;
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import type { V1Container, V1Job, V1Secret, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import { CONTAINER_MARKERS, CONTAINER_WRAPPER } from "@/lib/agent/container";
 import { AGENT_ENV, JOB_DIRS, JOB_ENV } from "@/lib/agent/env";

@@ -1,3 +1,4 @@
+import "server-only";
 import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, type CoreV1Event, type V1ContainerStatus, type V1Job, type V1Pod, type V1Secret } from "@kubernetes/client-node";
 import { inParallel } from "@/lib/async/in-parallel";
 import { config } from "@/lib/config";

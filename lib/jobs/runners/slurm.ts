@@ -1,33 +1,16 @@
+import "server-only";
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { promisify } from "node:util";
-import { config } from "@/lib/config";
 import type { Job } from "@/lib/db/schema";
-import { AGENT_LOOP, agentEnvironment, fenceDataDir, prepareJobDir } from "../agent-launch";
 import { RunnerRefusal, type AgentLaunch, type EngineState, type JobRunner } from "../runner";
+import { engineState, prepareBatchJob, refusedField, sbatchOptions } from "./slurm-script";
 
 const run = promisify(execFile);
-
-/** Slurm's job states that mean the job is over (`squeue -o %T`, `scontrol show job`). */
-const ENDED = new Set(["COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED"]);
-const PENDING = new Set(["PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"]);
-
-/** A value in single quotes for the batch script. */
-const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** sbatch's words without its prefix: "Batch job submission failed: Requested node configuration is not available". */
 function slurmWords(stderr: string): string {
   const lines = stderr.split("\n").map((l) => l.replace(/^sbatch: error: /, "").trim()).filter(Boolean);
   return lines.at(-1) ?? "sbatch refused the job.";
-}
-
-/** Slurm's view of a state and reason as Cairn's. */
-function engineState(state: string, reason: string): EngineState {
-  const words = reason && reason !== "None" && reason !== "(null)" ? reason : null;
-  if (PENDING.has(state)) return { state: "pending", reason: words };
-  if (ENDED.has(state)) return { state: "ended", reason: state };
-  return { state: "running", reason: null };
 }
 
 /**
@@ -42,38 +25,10 @@ export class SlurmRunner implements JobRunner {
   readonly queuesJobs = false;
 
   async submit(launch: AgentLaunch): Promise<{ runnerJobId: string }> {
-    const cfg = config();
-    const job = await prepareJobDir(cfg.slurm.workDir, launch);
-    if (cfg.jobUid !== null && cfg.jobUid !== 0) fenceDataDir(cfg.dataDir, cfg.slurm.workDir);
-    const env = agentEnvironment(launch, job);
-    const [command, ...args] = cfg.agentCommand;
-    const script = path.join(job.stateDir, "job.sbatch");
-    writeFileSync(
-      script,
-      [
-        "#!/bin/sh",
-        "# Written by Cairn: starts the job's agent, which runs the command and reports to Cairn.",
-        ...Object.entries(env).map(([key, value]) => `export ${key}=${quote(value)}`),
-        `exec /bin/sh -c ${quote(AGENT_LOOP)} cairn-agent ${[command ?? process.execPath, ...args, "job", "agent"].map(quote).join(" ")}`,
-        "",
-      ].join("\n"),
-      { mode: 0o700 },
-    );
-    const { job: row } = launch;
-    const options = [
-      "--parsable",
-      `--job-name=cairn-${row.name}`,
-      `--output=${path.join(job.stateDir, "slurm-%j.out")}`,
-      `--chdir=${job.dir}`,
-      "--export=NONE",
-      ...(row.partition || cfg.slurm.partition ? [`--partition=${row.partition ?? cfg.slurm.partition}`] : []),
-      ...(row.resources.timeLimitMinutes ? [`--time=${row.resources.timeLimitMinutes}`] : []),
-      ...(row.resources.cpus ? [`--cpus-per-task=${row.resources.cpus}`] : []),
-      ...(row.resources.memoryGb ? [`--mem=${Math.ceil(row.resources.memoryGb * 1024)}M`] : []),
-      ...(row.resources.gpus ? [`--gres=gpu:${row.resources.gpus}`] : []),
-    ];
+    const { scriptPath, spec } = await prepareBatchJob(launch);
+    const options = sbatchOptions(spec);
     try {
-      const { stdout } = await run("sbatch", [...options, script], { timeout: 30_000 });
+      const { stdout } = await run("sbatch", [...options, scriptPath], { timeout: 30_000 });
       const id = stdout.trim().split(";")[0] ?? "";
       if (!/^\d+$/.test(id)) throw new Error(`sbatch answered '${stdout.trim()}'`);
       return { runnerJobId: id };
@@ -82,7 +37,7 @@ export class SlurmRunner implements JobRunner {
       if (failure.code === "ENOENT") throw new RunnerRefusal("sbatch is not installed on the Cairn server. Install Slurm's client tools or set CAIRN_JOB_RUNNER.", "resources");
       if (typeof failure.stderr === "string" && failure.stderr.trim()) {
         const words = slurmWords(failure.stderr);
-        throw new RunnerRefusal(`Slurm refused the job: ${words}`, /partition/i.test(words) && row.partition ? "partition" : "resources");
+        throw new RunnerRefusal(`Slurm refused the job: ${words}`, refusedField(words, launch.job));
       }
       throw error;
     }
