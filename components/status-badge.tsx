@@ -1,4 +1,4 @@
-import type { CheckpointStatus } from "@/lib/db/schema";
+import type { CheckpointStatus } from "@/lib/checkpoints/kinds";
 import { StatusPill, type StatusLook } from "./ui/status-pill";
 
 const look: Record<CheckpointStatus, StatusLook> = {

@@ -5,6 +5,7 @@ import { findUserById, listMembershipsOfUser } from "@/lib/db/queries/accounts";
 import type { Role, User } from "@/lib/db/schema";
 import { findJobByAgentToken } from "@/lib/db/queries/jobs";
 import { userForToken, verifyCredentials } from "./accounts";
+import { attemptSignIn, clientAddress, countApiCall } from "./rate-limit";
 import { authSecret } from "./secret";
 import { hashToken, JOB_TOKEN_PREFIX } from "./tokens";
 
@@ -56,13 +57,18 @@ async function identify(db: Db, request: Request, allowBasic: boolean) {
   if (scheme?.toLowerCase() === "bearer") {
     const user = await userForToken(db, value.trim());
     if (!user) throw new ApiError("unauthorized", "This API token is not valid. Create a new one on the Tokens page.");
+    await countApiCall(db, { tokenHash: hashToken(value.trim()) });
     return { user, via: "token" as const };
   }
   if (scheme?.toLowerCase() === "basic" && allowBasic) {
     const decoded = Buffer.from(value, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    const user = colon > 0 ? await verifyCredentials(db, decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
+    const email = colon > 0 ? decoded.slice(0, colon) : "";
+    // Counted before the password is checked: guesses are limited per address and per account.
+    const attempt = await attemptSignIn(db, { email, address: clientAddress(request) });
+    const user = colon > 0 ? await verifyCredentials(db, email, decoded.slice(colon + 1)) : null;
     if (!user) throw new ApiError("unauthorized", "Wrong email or password.");
+    await attempt.succeeded();
     return { user, via: "basic" as const };
   }
   const user = await userFromSession(db, cookies(request));

@@ -6,15 +6,17 @@ import { uploadBudget } from "@/lib/checkpoints/limits";
 import { config } from "@/lib/config";
 import { openConnection } from "@/lib/connections/service";
 import type { Db } from "@/lib/db/client";
-import { claimIngest, completeIngest, releaseIngest } from "@/lib/db/queries/ingest";
-import { deleteFileRows } from "@/lib/db/queries/files";
+import { claimIngest, completeIngest, ingestState, releaseIngest, resetCancelledTotals } from "@/lib/db/queries/ingest";
+import { deleteFileRows, forgetBlobWrittenSince } from "@/lib/db/queries/files";
 import { insertLog } from "@/lib/db/queries/checkpoints";
 import type { Checkpoint } from "@/lib/db/schema";
 import { formatBytes } from "@/lib/format";
 import { sourceAdapter } from "@/lib/sources/registry";
 import { PermanentSourceError, type SourceFile, type SourceListing } from "@/lib/sources/types";
+import { getBlobStore, type StoredBlob } from "@/lib/storage";
+import { stopReason, watchForStop, type StopReason } from "./cancel";
 import { IngestLostError, IngestReporter } from "./progress";
-import { isPermanent, storeIngestedFile, writeIngestedFile } from "./store-file";
+import { isPermanent, stoppedBy, storeIngestedFile, writeIngestedFile } from "./store-file";
 import { inParallel } from "@/lib/async/in-parallel";
 import { withTrailingWork } from "@/lib/async/trailing-work";
 
@@ -38,7 +40,7 @@ async function ingestTree(db: Db, ingest: Ingest, files: SourceFile[]): Promise<
   // A lane moves on to its next file while the last one it wrote is flushed.
   await withTrailingWork(PARALLEL_FILES, (flushing) =>
     inParallel(files, PARALLEL_FILES, async (file) => {
-      const { stored } = await writeIngestedFile(db, ingest, { path: file.path, open: () => file.open(), ranges: file.ranges, expectedSha256: file.sha256 });
+      const { stored } = await writeIngestedFile(db, ingest, { path: file.path, open: (o) => file.open(o), ranges: file.ranges, expectedSha256: file.sha256 });
       await flushing.add(stored.then(() => ingest.reporter.log(`Stored ${file.path}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`)));
     }),
   );
@@ -49,7 +51,7 @@ async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListi
   if (!archiveKind(name)) {
     ingest.reporter.set({ filesTotal: 1, bytesTotal: file.size });
     await ingest.reporter.log(`Downloading ${name}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`);
-    await storeIngestedFile(db, ingest, { path: name, open: () => file.open(), ranges: file.ranges, expectedSha256: file.sha256 });
+    await storeIngestedFile(db, ingest, { path: name, open: (o) => file.open(o), ranges: file.ranges, expectedSha256: file.sha256 });
     return;
   }
   ingest.reporter.set({ status: "extracting", bytesTotal: null, filesTotal: null });
@@ -60,7 +62,8 @@ async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListi
   const result = await withTrailingWork(FLUSHING_ENTRIES, (flushing) =>
     extractArchive({
       name,
-      open: () => file.open(),
+      open: async () => stoppedBy(await file.open({ signal: ingest.signal }), ingest.signal),
+      signal: ingest.signal,
       scratchDir,
       limits: archiveLimits(ingest.budget.maxBytes),
       onEntry: async (entryPath, stream) => {
@@ -88,6 +91,10 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
   if (!row) return;
   const lease = { checkpointId, token };
   const reporter = new IngestReporter(db, lease);
+  // Aborted by a cancel or a delete of the checkpoint, from this process or (through its row) any other.
+  const controller = new AbortController();
+  const stopWatching = watchForStop(db, lease, controller);
+  const stored: StoredBlob[] = [];
   const adapter = sourceAdapter(row.sourceType);
   const scratchDir = path.join(config().dataDir, "scratch", `${checkpointId}-${token.slice(0, 8)}`);
   let used = 0;
@@ -98,7 +105,6 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
     await mkdir(scratchDir, { recursive: true });
     await reporter.log(`Attempt ${row.ingestAttempts}: reading ${row.sourceUri ?? ""} (${row.sourceType}).`);
     const connection = row.connection ? await openConnection(db, { orgId: row.orgId, ref: row.connection }) : null;
-    const controller = new AbortController();
     const listing = await adapter.list({
       uri: row.sourceUri ?? "",
       options: row.sourceOptions,
@@ -115,6 +121,8 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
       addUsed: (n) => {
         used += n;
       },
+      signal: controller.signal,
+      onStored: (blob) => stored.push(blob),
     };
     if (listing.kind === "tree") await ingestTree(db, ingest, listing.files);
     else await ingestSingle(db, ingest, listing, scratchDir);
@@ -123,7 +131,13 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
     if (!sealed) throw new IngestLostError();
     await insertLog(db, { checkpointId, message: `Ready: ${sealed.fileCount} files, ${formatBytes(sealed.size)}.` });
   } catch (error) {
-    if (error instanceof IngestLostError) return;
+    const stop = stopReason(controller.signal) ?? (error instanceof IngestLostError ? await stopReasonFromRow(db, lease) : null);
+    if (stop === "cancelled" || stop === "deleted") {
+      await takeBack(db, checkpointId, stored, row.updatedAt);
+      await insertLog(db, { checkpointId, level: "warn", message: `Stopped: the checkpoint was ${stop}. Nothing this attempt downloaded was kept.` });
+      return;
+    }
+    if (stop === "lost" || error instanceof IngestLostError) return;
     const message = error instanceof Error ? error.message : String(error);
     const permanent = isPermanent(error) || opts.finalAttempt || row.ingestAttempts >= MAX_INGEST_ATTEMPTS;
     await db.transaction(async (tx) => {
@@ -133,8 +147,32 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
     await insertLog(db, { checkpointId, level: permanent ? "error" : "warn", message: permanent ? `Failed: ${message}` : `Attempt failed, will retry: ${message}` });
     if (!permanent) throw error;
   } finally {
+    stopWatching();
     clearInterval(heartbeat);
     await adapter?.close?.().catch(() => {});
     await rm(scratchDir, { recursive: true, force: true });
+  }
+}
+
+/** Why an ingest lost its lease, read from its row: cancelled or deleted, or taken over by another worker. */
+async function stopReasonFromRow(db: Db, lease: { checkpointId: string; token: string }): Promise<StopReason> {
+  const state = await ingestState(db, lease);
+  if (!state || state.deletedAt) return "deleted";
+  return state.ingestToken === null ? "cancelled" : "lost";
+}
+
+/**
+ * After a cancelled or deleted ingest stopped (every transfer ended, every flush settled): the file
+ * rows it wrote while stopping go, and so do the blobs it stored that nothing else uses (blobs
+ * recorded before it started, or referenced by any file, stay). Temp files went with the transfers.
+ */
+async function takeBack(db: Db, checkpointId: string, stored: StoredBlob[], since: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    await deleteFileRows(tx, { checkpointId });
+    await resetCancelledTotals(tx, { checkpointId });
+  });
+  const store = getBlobStore();
+  for (const blob of stored) {
+    if (await forgetBlobWrittenSince(db, { sha256: blob.sha256, since })) await store.delete(blob.sha256).catch(() => {});
   }
 }

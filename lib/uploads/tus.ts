@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { ERRORS, Server, type Upload } from "@tus/server";
+import { MemoryLocker, Server, type Upload } from "@tus/server";
 import { ApiError, notFound, type ErrorBody } from "@/lib/api/errors";
 import { isUuid } from "@/lib/api/schemas/common";
 import type { Caller } from "@/lib/auth/caller";
@@ -15,8 +15,8 @@ import { deleteUpload, findUpload, findUploadById, insertUpload, markUploadDone 
 import { getBlobStore } from "@/lib/storage";
 import { assertWritableByCaller } from "@/lib/jobs/job-access";
 import { HashingFileStore } from "./hashing-file-store";
-import { bodyChunks } from "./body-chunks";
 import { assertFilePath, attachBlob } from "./store-file";
+import { handleTusPatch, LOCK_DRAIN_MS } from "./tus-patch";
 
 export const TUS_PATH = "/api/v1/uploads";
 
@@ -98,72 +98,32 @@ async function maxSize(_req: Request, uploadId: string | null): Promise<number> 
   return offset + ctx.budget.maxBytes;
 }
 
-const globalForTus = globalThis as unknown as { cairnTus?: { server: Server; store: HashingFileStore; dir: string } };
+type Tus = { server: Server; store: HashingFileStore; locker: MemoryLocker; dir: string };
+const globalForTus = globalThis as unknown as { cairnTus?: Tus };
 
-function tus() {
+function tus(): Tus {
   // Rebuilt when the data directory changes (tests run suites against several in one process).
   if (!globalForTus.cairnTus || globalForTus.cairnTus.dir !== uploadsDir()) {
     const store = new HashingFileStore({
       directory: uploadsDir(),
       expirationPeriodInMilliseconds: config().uploadExpiryHours * 3600 * 1000,
     });
+    // One lock per upload for tus's handlers and Cairn's PATCH alike.
+    const locker = new MemoryLocker();
     const server = new Server({
       path: TUS_PATH,
       datastore: store,
+      locker,
+      lockDrainTimeout: LOCK_DRAIN_MS,
       respectForwardedHeaders: true,
       namingFunction: () => randomBytes(16).toString("hex"),
       maxSize,
       onUploadCreate,
       onUploadFinish,
     });
-    readPatchBodiesDirectly(server, store);
-    globalForTus.cairnTus = { server, store, dir: uploadsDir() };
+    globalForTus.cairnTus = { server, store, locker, dir: uploadsDir() };
   }
   return globalForTus.cairnTus;
-}
-
-type PatchWriter = {
-  writeToStore(body: ReadableStream<Uint8Array> | null, upload: Upload, maxBodySize: number, context: { signal: AbortSignal }): Promise<number>;
-};
-
-/**
- * tus reads a PATCH body through `Readable.fromWeb`, a PassThrough and a size limiter — three
- * streams with 16 KiB buffers, each pausing and resuming the next for every 64 KiB chunk. This
- * replaces that one step (tus still checks the offset, the lock and the length around it): the
- * body's chunks go straight to the store, with the same limit, and a client that goes away
- * leaves every byte it sent on disk for the upload to resume from, as tus's own version does.
- */
-function readPatchBodiesDirectly(server: Server, store: HashingFileStore): void {
-  const patch = server.handlers.PATCH as unknown as PatchWriter;
-  patch.writeToStore = async (body, upload, maxBodySize, context) => {
-    if (context.signal.aborted) throw ERRORS.ABORTED;
-    if (!body) return upload.offset;
-    let received = 0;
-    let failure: "too-large" | "client-gone" | null = null;
-    async function* limited(stream: ReadableStream<Uint8Array>) {
-      try {
-        for await (const chunk of bodyChunks(stream, context.signal)) {
-          received += chunk.byteLength;
-          if (received > maxBodySize) {
-            failure = "too-large";
-            break;
-          }
-          yield chunk;
-        }
-      } catch (error) {
-        failure = "client-gone";
-        throw error;
-      }
-      if (failure) throw ERRORS.ERR_MAX_SIZE_EXCEEDED;
-    }
-    try {
-      return await store.write(limited(body), upload.id, upload.offset);
-    } catch (error) {
-      if (failure === "too-large") throw ERRORS.ERR_MAX_SIZE_EXCEEDED;
-      // What arrived is on disk either way; the upload resumes from it.
-      throw failure === "client-gone" || context.signal.aborted ? ERRORS.ABORTED : error;
-    }
-  };
 }
 
 export function tusDataStore(): HashingFileStore {
@@ -180,6 +140,7 @@ const codeForStatus: Record<number, ApiError["code"]> = {
   404: "not_found",
   409: "conflict",
   410: "not_found",
+  412: "invalid_request",
   413: "payload_too_large",
   415: "invalid_request",
   460: "conflict",
@@ -219,7 +180,11 @@ export async function handleTusRequest(db: Db, caller: Caller, request: Request,
     }
   }
   const ctx: RequestContext = { db, caller };
-  const response = await requestContext.run(ctx, () => tusServer().handleWeb(request));
+  // PATCH is Cairn's own (lib/uploads/tus-patch.ts); tus answers the rest of the protocol.
+  const { server, store, locker } = tus();
+  const response = await requestContext.run(ctx, () =>
+    request.method === "PATCH" ? handleTusPatch(request, uploadId, { store, locker, maxSize, onUploadFinish }) : server.handleWeb(request),
+  );
   if (request.method === "DELETE" && uploadId && response.status === 204) {
     await deleteUpload(db, { id: uploadId });
     tusDataStore().forget(uploadId);

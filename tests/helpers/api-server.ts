@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { hardenHttpServer } from "@/lib/net/http-server";
 
 type Handler = (request: Request, context: { params: Promise<Record<string, unknown>> }) => Promise<Response>;
 type Segment = { kind: "static"; value: string } | { kind: "param"; name: string } | { kind: "rest"; name: string; optional: boolean };
@@ -56,14 +57,14 @@ function match(route: Route, parts: string[]): Record<string, unknown> | null {
   return parts.length === route.segments.length ? params : null;
 }
 
-export type ApiServer = { url: string; close(): Promise<void> };
+export type ApiServer = { url: string; server: http.Server; close(): Promise<void> };
 
 /**
  * The app's route handlers behind a real HTTP server on loopback, as `next start` serves them, for
  * the tests whose other side is a separate process (the job agent, the CLI): every `route.ts` under
  * `app/` is matched by its path, its params passed as Next.js passes them.
  */
-export async function startApiServer({ port = 0 } = {}): Promise<ApiServer> {
+export async function startApiServer({ port = 0, keepAliveTimeoutMs }: { port?: number; keepAliveTimeoutMs?: number } = {}): Promise<ApiServer> {
   const routes = routeFiles(appDir)
     .map(parse)
     .sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
@@ -95,6 +96,8 @@ export async function startApiServer({ port = 0 } = {}): Promise<ApiServer> {
       else res.destroy();
     });
   });
+  // As instrumentation.ts does for `next start`'s server.
+  hardenHttpServer(server, { keepAliveTimeoutMs });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", resolve);
@@ -102,6 +105,7 @@ export async function startApiServer({ port = 0 } = {}): Promise<ApiServer> {
   const bound = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${bound}`,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { checkpoints, type CheckpointStatus } from "../schema";
@@ -112,4 +113,31 @@ export async function failOrphan(db: Db, { checkpointId, message }: { checkpoint
     .update(checkpoints)
     .set({ status: "failed", message, ingestToken: null, updatedAt: new Date() })
     .where(and(eq(checkpoints.id, checkpointId), inArray(checkpoints.status, IN_FLIGHT)));
+}
+
+/** What a running ingest polls to learn, from any process, that it was cancelled or its checkpoint deleted. */
+export async function ingestState(db: Db, { checkpointId }: { checkpointId: string }) {
+  const [row] = await db
+    .select({ deletedAt: checkpoints.deletedAt, ingestToken: checkpoints.ingestToken, status: checkpoints.status })
+    .from(checkpoints)
+    .where(eq(checkpoints.id, checkpointId));
+  return row ?? null;
+}
+
+/**
+ * Ends an ingest in flight as `failed` with `message` and releases its ownership, so its worker
+ * (in whichever process) sees the token gone and stops. Null when it was not in flight.
+ */
+export async function cancelIngestRow(db: Db, { checkpointId, message }: { checkpointId: string; message: string }) {
+  const [row] = await db
+    .update(checkpoints)
+    .set({ status: "failed", message, ingestToken: null, size: 0, fileCount: 0, updatedAt: new Date() })
+    .where(and(eq(checkpoints.id, checkpointId), isNull(checkpoints.deletedAt), inArray(checkpoints.status, IN_FLIGHT)))
+    .returning();
+  return row ?? null;
+}
+
+/** After a cancelled ingest stopped: the totals of files it recorded while it was stopping are gone with them. */
+export async function resetCancelledTotals(db: Db, { checkpointId }: { checkpointId: string }) {
+  await db.update(checkpoints).set({ size: 0, fileCount: 0 }).where(and(eq(checkpoints.id, checkpointId), isNull(checkpoints.ingestToken)));
 }

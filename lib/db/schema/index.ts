@@ -3,3 +3,4 @@ export * from "./checkpoints";
 export * from "./connections";
 export * from "./exports";
 export * from "./jobs";
+export * from "./rate-limits";

@@ -3,7 +3,7 @@ import { getCheckpointQuery, patchCheckpointBody } from "@/lib/api/schemas/check
 import { withAuth } from "@/lib/api/with-auth";
 import { checkpointYaml } from "@/lib/checkpoints/present";
 import { deleteCheckpoint, getCheckpointDetail, patchCheckpoint } from "@/lib/checkpoints/service";
-import { scheduleBlobCollection } from "@/lib/storage/gc";
+import { scheduleBlobCollection } from "@/lib/checkpoints/blob-gc";
 
 type Params = { ref: string };
 
@@ -29,7 +29,7 @@ export const PATCH = withAuth<Params>(
 
 export const DELETE = withAuth<Params>(
   async ({ params, db, caller }) => {
-    await deleteCheckpoint(db, { orgId: caller.orgId, ref: params.ref });
+    await deleteCheckpoint(db, { orgId: caller.orgId, ref: params.ref, by: caller.user.email });
     scheduleBlobCollection();
     return new Response(null, { status: 204 });
   },
