@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { ApiClientError } from "@/lib/api/client";
-import type { Role } from "@/lib/db/schema";
+import type { Role } from "@/lib/auth/kinds";
 import { useAddMember } from "@/lib/hooks/use-members";
 import { Button } from "./ui/button";
 import { InlineError } from "./ui/error-state";

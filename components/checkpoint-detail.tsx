@@ -14,6 +14,7 @@ import { CheckpointJobActions } from "./checkpoint-job-actions";
 import { CheckpointLineage } from "./checkpoint-lineage";
 import { CheckpointLog } from "./checkpoint-log";
 import { CheckpointProgress } from "./checkpoint-progress";
+import { CancelIngestButton } from "./cancel-ingest-button";
 import { DeleteCheckpointDialog } from "./delete-checkpoint-dialog";
 import { DownloadAllMenu } from "./download-all-menu";
 import { ExportList } from "./export-list";
@@ -110,6 +111,7 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
                   Continue uploading
                 </Link>
               )}
+              {["new", "downloading", "extracting"].includes(status.status) && <CancelIngestButton id={metadata.id} />}
               {complete && <CheckpointJobActions name={metadata.name} />}
               {complete && <CheckpointExportDialog checkpointRef={metadata.id} />}
               <VisibilityToggle id={metadata.id} name={metadata.name} visibility={metadata.visibility} />

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { CheckpointStatus, SourceType } from "@/lib/db/schema";
+import type { CheckpointStatus, SourceType } from "@/lib/checkpoints/kinds";
 import { useDebouncedValue } from "@/lib/hooks/use-debounced-value";
 import { sourceTypeRegistry } from "./source-types";
 import { statusOptions } from "./status-badge";

@@ -2,7 +2,7 @@
 
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
-import type { SourceType } from "@/lib/db/schema";
+import type { SourceType } from "@/lib/checkpoints/kinds";
 import { useCheckpointOptions } from "@/lib/hooks/use-catalog";
 import { useDebouncedValue } from "@/lib/hooks/use-debounced-value";
 import { formatAge, formatBytes } from "@/lib/format";

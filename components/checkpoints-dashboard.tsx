@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useState } from "react";
 import type { CheckpointSort } from "@/lib/api/schemas/checkpoints";
-import type { CheckpointStatus, SourceType } from "@/lib/db/schema";
+import type { CheckpointStatus, SourceType } from "@/lib/checkpoints/kinds";
 import { useCursorPages } from "@/lib/hooks/use-cursor-pages";
 import { useCanWrite } from "@/lib/hooks/use-me";
 import { useCheckpointList } from "@/lib/hooks/use-checkpoints";

@@ -1,9 +1,9 @@
 "use client";
 
 import { useState } from "react";
-import type { ConnectionResponse, Provider } from "@/lib/api/schemas/connections";
+import type { ConnectionResponse } from "@/lib/api/schemas/connections";
 import { useDeleteConnection, useTestConnection } from "@/lib/hooks/use-connections";
-import { connectionFields } from "./connection-fields";
+import { connectionFieldsOf } from "./connection-fields";
 import { connectionSummary, ProviderBadge } from "./connection-provider";
 import { RelativeTime } from "./relative-time";
 import { Button } from "./ui/button";
@@ -13,7 +13,7 @@ import { InlineError } from "./ui/error-state";
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "./ui/table";
 
 function secretLabels(connection: ConnectionResponse): string {
-  const fields = connectionFields[connection.provider as Provider] ?? [];
+  const fields = connectionFieldsOf(connection.provider);
   const names = connection.secretFields.map((key) => fields.find((f) => f.key === key)?.label.toLowerCase() ?? key);
   return names.length ? names.join(", ") : "none (public access)";
 }

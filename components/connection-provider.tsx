@@ -1,17 +1,9 @@
-import type { ConnectionResponse, Provider } from "@/lib/api/schemas/connections";
+import type { ConnectionResponse } from "@/lib/api/schemas/connections";
+import { connectionSpec } from "@/lib/sources/specs";
 import { Badge } from "./ui/badge";
 
-const labels: Record<Provider, string> = {
-  s3: "Amazon S3 / compatible",
-  gcs: "Google Cloud Storage",
-  azure: "Azure Blob Storage",
-  huggingface: "Hugging Face",
-  git: "Git",
-  kaggle: "Kaggle",
-};
-
 export function providerLabel(provider: string): string {
-  return labels[provider as Provider] ?? provider;
+  return connectionSpec(provider)?.label ?? provider;
 }
 
 export function ProviderBadge({ provider }: { provider: string }) {

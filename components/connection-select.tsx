@@ -11,7 +11,7 @@ import { FieldMessage, Label } from "./ui/label";
  * Picks one of the organization's connections whose provider fits the source type, or none for
  * public sources. Submitted as the form field `connection` (the connection's name).
  */
-export function ConnectionSelect({ providers, error }: { providers: string[]; error?: string }) {
+export function ConnectionSelect({ providers, error }: { providers: readonly string[]; error?: string }) {
   const connections = useConnections();
   const fitting = (connections.data?.items ?? []).filter((c) => providers.includes(c.provider));
   const provider = providers[0] ?? "";

@@ -5,7 +5,7 @@ import { ApiClientError } from "@/lib/api/client";
 import { providers, type Provider } from "@/lib/api/schemas/connections";
 import { NAME_RULE, nameProblem } from "@/lib/checkpoints/naming";
 import { useCreateConnection } from "@/lib/hooks/use-connections";
-import { ConnectionFieldInputs, connectionFields, fieldPath, readConnectionFields } from "./connection-fields";
+import { ConnectionFieldInputs, connectionFieldsOf, fieldPath, readConnectionFields } from "./connection-fields";
 import { providerLabel } from "./connection-provider";
 import { Button } from "./ui/button";
 import { InlineError } from "./ui/error-state";
@@ -27,7 +27,7 @@ export function CreateConnectionForm({ initialProvider, onCreated, onCancel }: {
   // secret) can be reset the moment it settles.
   const [error, setError] = useState<unknown>(null);
   const create = useCreateConnection();
-  const fields = connectionFields[provider];
+  const fields = connectionFieldsOf(provider);
   const fieldErrors = error instanceof ApiClientError ? error.fields : {};
   const problem = nameProblem(name);
   // A taken name comes back as `conflict`, whose message says what to do better than the field's.

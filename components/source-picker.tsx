@@ -1,10 +1,10 @@
 "use client";
 
 import { useState } from "react";
-import type { SourceType } from "@/lib/db/schema";
-import { ruleFor, sourcePathProblem } from "@/lib/sources/rules";
+import type { SourceType } from "@/lib/checkpoints/kinds";
+import { connectionProvidersFor, sourcePathProblem, sourceSpec } from "@/lib/sources/specs";
 import { ConnectionSelect } from "./connection-select";
-import { connectionProvidersFor, type AvailableSourceTypeOption, type SourceOptionField } from "./source-types";
+import type { AvailableSourceTypeOption, SourceOptionField } from "./source-types";
 import { cn } from "./ui/cn";
 import { Input, Select } from "./ui/input";
 import { FieldMessage, Label } from "./ui/label";
@@ -61,7 +61,7 @@ function SourcePathField({ option, serverError, submitted }: { option: Available
   const problem = sourcePathProblem(option.type, uri.trim());
   // An empty field is not an error until the user tries to send it; until then the rule is a hint.
   const shownProblem = serverError ?? (uri.trim() !== "" || submitted ? problem : null);
-  const rule = ruleFor(option.type)?.rule;
+  const rule = sourceSpec(option.type)?.path.rule;
   return (
     <div>
       <Label htmlFor="source-uri">Path</Label>
@@ -103,7 +103,7 @@ function SourceOptionInput({ field, error }: { field: SourceOptionField; error?:
           ))}
         </Select>
       ) : (
-        <Input {...common} type={field.key === "endpoint" ? "url" : "text"} autoComplete="off" spellCheck={false} placeholder={field.placeholder} className="mt-1.5 font-mono" />
+        <Input {...common} type={field.kind ?? "text"} autoComplete="off" spellCheck={false} placeholder={field.placeholder} className="mt-1.5 font-mono" />
       )}
       <FieldMessage id={messageId} error={Boolean(error)}>
         {error ?? field.hint}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { Visibility } from "@/lib/db/schema";
+import type { Visibility } from "@/lib/checkpoints/kinds";
 import { useUpdateCheckpoint } from "@/lib/hooks/use-checkpoints";
 import { useMe } from "@/lib/hooks/use-me";
 import { Button } from "./ui/button";

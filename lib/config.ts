@@ -81,6 +81,19 @@ export function config() {
     },
     /** How a machine that runs jobs starts the agent: Node with this install's CLI, unless told otherwise. */
     agentCommand: agentCommandFromEnv(),
+    /** Limits on abuse, counted in the database (shared by replicas); a limit of 0 turns it off. */
+    rateLimits: {
+      /** Failed sign-ins and HTTP Basic attempts per client address, and per account, per window. */
+      signInPerAddress: intFromEnv("CAIRN_RATE_LIMIT_SIGNIN_PER_ADDRESS", 10),
+      signInPerAccount: intFromEnv("CAIRN_RATE_LIMIT_SIGNIN_PER_ACCOUNT", 50),
+      signInWindowSeconds: Math.max(1, intFromEnv("CAIRN_RATE_LIMIT_SIGNIN_WINDOW_SECONDS", 15 * 60)),
+      signUpPerAddress: intFromEnv("CAIRN_RATE_LIMIT_SIGNUP_PER_ADDRESS", 30),
+      signUpWindowSeconds: Math.max(1, intFromEnv("CAIRN_RATE_LIMIT_SIGNUP_WINDOW_SECONDS", 3600)),
+      apiPerToken: intFromEnv("CAIRN_RATE_LIMIT_API_PER_TOKEN", 3000),
+      apiWindowSeconds: Math.max(1, intFromEnv("CAIRN_RATE_LIMIT_API_WINDOW_SECONDS", 60)),
+    },
+    /** Reverse proxies in front of Cairn that append to X-Forwarded-For: the client is that many entries from its end. */
+    trustedProxyHops: Math.max(1, intFromEnv("CAIRN_TRUSTED_PROXY_HOPS", 1)),
   };
 }
 

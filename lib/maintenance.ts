@@ -1,10 +1,10 @@
+import { collectBlobs } from "@/lib/checkpoints/blob-gc";
 import { getDatabase, getDb } from "@/lib/db/client";
 import { analyzeTables } from "@/lib/db/queries/maintenance";
 import { startExportWorkers } from "@/lib/export/worker";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { startJobRunner } from "@/lib/jobs/startup";
 import { getBlobStore } from "@/lib/storage";
-import { collectBlobs } from "@/lib/storage/gc";
 import { expireAbandonedUploads } from "@/lib/uploads/maintenance";
 
 const INTERVAL_MS = 15 * 60 * 1000;

@@ -11,6 +11,7 @@ import { AuthField } from "./auth-field";
 /** Signs in with email and password; resolves to an error message or null. */
 export async function signInWithPassword(email: string, password: string): Promise<string | null> {
   const result = await signIn("credentials", { email, password, redirect: false });
+  if (result?.status === 429 || result?.code === "rate_limited") return "Too many failed sign-ins. Wait a few minutes, then try again.";
   if (!result || result.error) return "Wrong email or password.";
   return null;
 }

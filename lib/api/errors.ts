@@ -37,6 +37,18 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError("not_found", `${what} was not found.`);
 
+/** `429 rate_limited`: answered with `Retry-After`, the seconds until the caller may try again. */
+export class RateLimitedError extends ApiError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details: Record<string, unknown> = {},
+  ) {
+    super("rate_limited", message, { retryAfterSeconds, ...details });
+    this.name = "RateLimitedError";
+  }
+}
+
 /** Turns a zod failure into `validation_failed`, naming each field and what it broke. */
 export function fromZodError(error: ZodError): ApiError {
   const fields: Record<string, string> = {};
@@ -53,7 +65,9 @@ export function fromZodError(error: ZodError): ApiError {
 export function errorResponse(error: ApiError, headers?: HeadersInit): Response {
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
   if (error.details) body.error.details = error.details;
-  return Response.json(body, { status: error.status, headers });
+  const response = Response.json(body, { status: error.status, headers });
+  if (error instanceof RateLimitedError) response.headers.set("retry-after", String(error.retryAfterSeconds));
+  return response;
 }
 
 /** Maps anything thrown to the envelope; unknown errors are logged with the request id only. */

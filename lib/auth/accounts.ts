@@ -2,6 +2,7 @@ import { ApiError } from "@/lib/api/errors";
 import type { AddMemberBody, CreateUserBody } from "@/lib/api/schemas/accounts";
 import { config } from "@/lib/config";
 import type { Db } from "@/lib/db/client";
+import { isUniqueViolation } from "@/lib/db/errors";
 import {
   deleteApiToken,
   findUserByEmail,
@@ -89,9 +90,4 @@ export async function addMember(db: Db, { orgId, actorRole }: { orgId: string; a
   }
   await upsertMembership(db, { orgId, userId: user.id, role: input.role });
   return { userId: user.id, email: user.email, role: input.role };
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; cause?: { code?: string } } | null;
-  return e?.code === "23505" || e?.cause?.code === "23505";
 }

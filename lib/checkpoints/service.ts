@@ -1,7 +1,7 @@
 import { ApiError, notFound } from "@/lib/api/errors";
 import type { CreateCheckpointBody, ListCheckpointsQuery, PatchCheckpointBody } from "@/lib/api/schemas/checkpoints";
 import { isUuid } from "@/lib/api/schemas/common";
-import { isUniqueViolation } from "@/lib/auth/accounts";
+import { isUniqueViolation } from "@/lib/db/errors";
 import type { Caller } from "@/lib/auth/caller";
 import { can } from "@/lib/auth/permissions";
 import type { Db } from "@/lib/db/client";
@@ -20,6 +20,8 @@ import {
 import { deleteFileRows, listFiles } from "@/lib/db/queries/files";
 import { findJob, jobsUsingCheckpoint } from "@/lib/db/queries/jobs";
 import type { Checkpoint } from "@/lib/db/schema";
+import { cancelIngestRow } from "@/lib/db/queries/ingest";
+import { stopIngestInThisProcess } from "@/lib/ingest/cancel";
 import { presentCheckpoint } from "./present";
 import { enqueueIngest } from "@/lib/queue/tasks";
 import { assertSourceUsable } from "./source-check";
@@ -111,10 +113,16 @@ export async function patchCheckpoint(db: Db, caller: Caller, ref: string, body:
   }
 }
 
-/** Soft-deletes the checkpoint and drops its manifest; the blobs go at the next collection. */
-export async function deleteCheckpoint(db: Db, { orgId, ref }: OrgScope & { ref: string }) {
+const INGESTING: readonly string[] = ["new", "downloading", "extracting"];
+
+/**
+ * Soft-deletes the checkpoint and drops its manifest; the blobs go at the next collection. An
+ * ingest in progress stops (within a second, in whichever process runs it) and takes back what it
+ * stored; the log says who deleted it.
+ */
+export async function deleteCheckpoint(db: Db, { orgId, ref, by }: OrgScope & { ref: string; by?: string }) {
   const row = await resolveCheckpoint(db, { orgId, ref });
-  await db.transaction(async (tx) => {
+  const ingesting = await db.transaction(async (tx) => {
     const locked = await lockCheckpoint(tx, { orgId, id: row.id });
     if (!locked) throw notFound(`Checkpoint '${ref}'`);
     // An export reads the blobs as it goes; deleting under it would let them be collected.
@@ -132,8 +140,43 @@ export async function deleteCheckpoint(db: Db, { orgId, ref }: OrgScope & { ref:
     }
     await deleteFileRows(tx, { checkpointId: row.id });
     await updateCheckpoint(tx, { orgId, id: row.id }, { deletedAt: new Date(), size: 0, fileCount: 0 });
+    const inFlight = INGESTING.includes(locked.status);
+    if (by) {
+      const during = inFlight ? ` while it was ${locked.status === "new" ? "queued" : locked.status}; the ingest stops` : "";
+      await insertLog(tx, { checkpointId: row.id, level: inFlight ? "warn" : "info", message: `Deleted by ${by}${during}.` });
+    }
+    return inFlight;
   });
+  if (ingesting) stopIngestInThisProcess(row.id, "deleted");
   return row;
+}
+
+/**
+ * `POST …/cancel`: stops the ingest of a checkpoint that is queued, downloading or extracting. It
+ * ends `failed` with "Cancelled by <email>." at once; the transfer stops within a second (in this
+ * process at once, elsewhere when its worker next looks at the row) and keeps nothing it stored.
+ */
+export async function cancelCheckpoint(db: Db, caller: Caller, ref: string) {
+  const row = await resolveCheckpoint(db, { orgId: caller.orgId, ref });
+  const message = `Cancelled by ${caller.user.email}.`;
+  const cancelled = await db.transaction(async (tx) => {
+    const locked = await lockCheckpoint(tx, { orgId: caller.orgId, id: row.id });
+    if (!locked) throw notFound(`Checkpoint '${ref}'`);
+    if (!INGESTING.includes(locked.status)) {
+      throw new ApiError(
+        "conflict",
+        `Checkpoint '${locked.name}' is not being ingested (its status is '${locked.status}'); only a queued, downloading or extracting checkpoint can be cancelled.`,
+        { status: locked.status },
+      );
+    }
+    const updated = await cancelIngestRow(tx, { checkpointId: row.id, message });
+    if (!updated) throw notFound(`Checkpoint '${ref}'`);
+    await deleteFileRows(tx, { checkpointId: row.id });
+    await insertLog(tx, { checkpointId: row.id, level: "warn", message });
+    return updated;
+  });
+  stopIngestInThisProcess(row.id, "cancelled");
+  return presentCheckpoint(cancelled, { files: [] });
 }
 
 export async function checkpointLogs(db: Db, scope: OrgScope & { ref: string }) {

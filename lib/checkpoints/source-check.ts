@@ -2,7 +2,7 @@ import { ApiError } from "@/lib/api/errors";
 import type { CreateCheckpointBody } from "@/lib/api/schemas/checkpoints";
 import type { Db } from "@/lib/db/client";
 import { findConnection } from "@/lib/db/queries/connections";
-import { ruleFor, sourcePathProblem } from "@/lib/sources/rules";
+import { connectionProvidersFor, sourcePathProblem } from "@/lib/sources/specs";
 import { AVAILABLE_SOURCE_TYPES, sourceTypeAvailable } from "./source-types";
 
 const invalid = (field: string, message: string) => new ApiError("validation_failed", message, { fields: { [field]: message } });
@@ -21,7 +21,7 @@ export async function assertSourceUsable(db: Db, orgId: string, body: CreateChec
   if (!body.connection) return;
   const connection = await findConnection(db, { orgId, name: body.connection });
   if (!connection) throw invalid("connection", `There is no connection named '${body.connection}'. Create it on the Connections page first.`);
-  const providers = ruleFor(body.sourceType)?.providers ?? [];
+  const providers = connectionProvidersFor(body.sourceType);
   if (!providers.includes(connection.provider)) {
     throw invalid("connection", `Connection '${body.connection}' is for ${connection.provider}; a ${body.sourceType} source needs a ${providers.join(" or ") || "connection-less"} one.`);
   }

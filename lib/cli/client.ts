@@ -3,7 +3,7 @@ import { CliError, resolveCredentials } from "./config";
 type Envelope = { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
 
 /** A non-2xx answer: the envelope's message is what the user sees, the exit code is non-zero. */
-export class ApiError extends CliError {
+export class CairnApiError extends CliError {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -11,11 +11,11 @@ export class ApiError extends CliError {
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
-    this.name = "ApiError";
+    this.name = "CairnApiError";
   }
 }
 
-export async function errorFrom(response: Response): Promise<ApiError> {
+export async function errorFrom(response: Response): Promise<CairnApiError> {
   const text = await response.text().catch(() => "");
   let body: Envelope | null = null;
   try {
@@ -23,13 +23,13 @@ export async function errorFrom(response: Response): Promise<ApiError> {
   } catch {}
   const error = body?.error;
   const fallback = `The server answered ${response.status} ${response.statusText}`.trim() + ".";
-  return new ApiError(response.status, error?.code ?? "http_error", error?.message ?? fallback, error?.details);
+  return new CairnApiError(response.status, error?.code ?? "http_error", error?.message ?? fallback, error?.details);
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type Page<T> = { items: T[]; nextCursor: string | null; total?: number };
 
-/** The v1 API as the CLI uses it: a Bearer token on every call, errors as `ApiError`. */
+/** The v1 API as the CLI uses it: a Bearer token on every call, errors as `CairnApiError`. */
 export class ApiClient {
   constructor(
     readonly server: string,

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { ApiClient, ApiError, seg } from "./client";
+import { ApiClient, CairnApiError, seg } from "./client";
 import { CliError } from "./config";
 import { parseFileArg, type FileArg } from "./args";
 import { TransferProgress } from "./progress";
@@ -62,7 +62,7 @@ async function openLocalCheckpoint(client: ApiClient, name: string): Promise<{ c
   try {
     return { checkpoint: await client.post<CheckpointObject>("/checkpoints", { name, sourceType: "local" }), resumed: false };
   } catch (error) {
-    if (!(error instanceof ApiError) || error.code !== "conflict") throw error;
+    if (!(error instanceof CairnApiError) || error.code !== "conflict") throw error;
     const existing = await client.get<CheckpointObject>(`/checkpoints/${seg(name)}`).catch(() => null);
     if (existing?.spec.sourceType !== "local" || existing.status.status !== "uploading") throw error;
     return { checkpoint: existing, resumed: true };

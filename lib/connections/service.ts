@@ -1,7 +1,8 @@
+import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
 import { providerConfig, providerSecret, type CreateConnectionBody, type Provider } from "@/lib/api/schemas/connections";
 import { isUuid } from "@/lib/api/schemas/common";
-import { isUniqueViolation } from "@/lib/auth/accounts";
+import { isUniqueViolation } from "@/lib/db/errors";
 import type { Caller } from "@/lib/auth/caller";
 import type { Db } from "@/lib/db/client";
 import { findConnection, insertConnection, listConnections, softDeleteConnection } from "@/lib/db/queries/connections";

@@ -4,10 +4,10 @@ import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { ApiError } from "@/lib/api/errors";
 import { exportProviders, splitDestination } from "@/lib/api/schemas/exports";
-import { parseAzureUri, containerFor, parseConnectionString } from "@/lib/sources/azure";
+import { parseAzureUri, containerFor, parseConnectionString } from "@/lib/sources/azure/adapter";
 import { blockedAddressMessage, refuseBlockedEndpoint } from "@/lib/sources/cloud-errors";
-import { storageFor } from "@/lib/sources/gcs";
-import { clientFor } from "@/lib/sources/s3";
+import { storageFor } from "@/lib/sources/gcs/adapter";
+import { clientFor } from "@/lib/sources/s3/adapter";
 import { PermanentSourceError, type SourceConnection, type SourceContext } from "@/lib/sources/types";
 
 /** Where an export writes: one object per file, under the destination's prefix. */
@@ -77,7 +77,7 @@ export function describeWriteError(error: unknown, label: string): string {
 async function s3Destination(connection: SourceConnection, bucket: string, prefix: string): Promise<Destination> {
   const endpoint = str(connection.config.endpoint);
   if (endpoint) await refuseBlockedEndpoint(new URL(endpoint));
-  const client = clientFor("s3", context(connection, `s3://${bucket}/${prefix}`));
+  const client = clientFor(context(connection, `s3://${bucket}/${prefix}`));
   return {
     label: `s3://${bucket}/${prefix}`,
     async check() {

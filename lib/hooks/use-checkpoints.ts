@@ -78,3 +78,15 @@ export function useDeleteCheckpoint(id: string) {
     },
   });
 }
+
+/** `POST …/cancel`: stops the checkpoint's ingest; the answer is the checkpoint, now `failed`. */
+export function useCancelCheckpoint(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<CheckpointResponse>(checkpointPath(id, "/cancel")),
+    onSuccess: (checkpoint) => {
+      queryClient.setQueryData(checkpointKeys.detail(checkpoint.metadata.name), checkpoint);
+      void queryClient.invalidateQueries({ queryKey: checkpointKeys.all });
+    },
+  });
+}

@@ -1,7 +1,7 @@
 import { keepPreviousData, queryOptions } from "@tanstack/react-query";
 import { api, searchParams } from "@/lib/api/client";
 import type { CheckpointList, CheckpointResponse, ListCheckpointsQuery } from "@/lib/api/schemas/checkpoints";
-import type { CheckpointStatus } from "@/lib/db/schema";
+import type { CheckpointStatus } from "@/lib/checkpoints/kinds";
 
 export type CheckpointListParams = Partial<Pick<ListCheckpointsQuery, "q" | "status" | "sourceType" | "sort" | "limit" | "cursor">>;
 export type CheckpointLogEntry = { at: string; level: "info" | "warn" | "error"; message: string };

@@ -1,3 +1,4 @@
+import "server-only";
 import { sendTask } from "./boss";
 
 export const INGEST_QUEUE = "checkpoint-ingest";

@@ -1,3 +1,4 @@
+import "server-only";
 import { PassThrough, type Readable } from "node:stream";
 import { ALLOW_ENV, BlockedAddressError, resolveAllowed } from "@/lib/net/guard";
 import { PermanentSourceError } from "./types";
@@ -7,16 +8,16 @@ import { PermanentSourceError } from "./types";
  * the S3, GCS and Azure adapters so the same mistake reads the same whatever the provider.
  */
 export const cloudProblems = {
-  notFound: (uri: string) => new PermanentSourceError(`${uri} does not exist. Check the path.`),
+  notFound: (uri: string) => new PermanentSourceError(`${uri} does not exist. Check the path.`, "not_found"),
   containerNotFound: (noun: "bucket" | "container", name: string, uri: string) =>
-    new PermanentSourceError(`The ${noun} "${name}" of ${uri} does not exist. Check the path.`),
+    new PermanentSourceError(`The ${noun} "${name}" of ${uri} does not exist. Check the path.`, "not_found"),
   accessDenied: (uri: string, policy: string) =>
-    new PermanentSourceError(`Access to ${uri} was denied. Check the connection's credentials and ${policy}.`),
+    new PermanentSourceError(`Access to ${uri} was denied. Check the connection's credentials and ${policy}.`, "denied"),
   badCredentials: (uri: string, detail: string) =>
-    new PermanentSourceError(`The connection's credentials were rejected while reading ${uri} (${detail}). Check the connection's credentials.`),
+    new PermanentSourceError(`The connection's credentials were rejected while reading ${uri} (${detail}). Check the connection's credentials.`, "denied"),
   nothingFound: (uri: string) =>
-    new PermanentSourceError(`Nothing was found under ${uri}. Check the path: a folder must hold at least one file.`),
-  badPath: (uri: string, rule: string) => new PermanentSourceError(`${uri} is not a valid path. ${rule}`),
+    new PermanentSourceError(`Nothing was found under ${uri}. Check the path: a folder must hold at least one file.`, "not_found"),
+  badPath: (uri: string, rule: string) => new PermanentSourceError(`${uri} is not a valid path. ${rule}`, "invalid"),
 };
 
 const BLOCKED_PREFIX = "Refusing to connect";
@@ -47,7 +48,7 @@ export function blockedAddressMessage(error: unknown, depth = 0): string | null 
 export function toSourceError(error: unknown, classify: (error: unknown) => PermanentSourceError | null): unknown {
   if (error instanceof PermanentSourceError) return error;
   const blocked = blockedAddressMessage(error);
-  if (blocked) return new PermanentSourceError(blocked);
+  if (blocked) return new PermanentSourceError(blocked, "denied");
   return classify(error) ?? error;
 }
 
@@ -78,7 +79,7 @@ export async function refuseBlockedEndpoint(endpoint: URL): Promise<void> {
   try {
     await resolveAllowed(endpoint.hostname);
   } catch (error) {
-    if (error instanceof BlockedAddressError) throw new PermanentSourceError(error.message);
+    if (error instanceof BlockedAddressError) throw new PermanentSourceError(error.message, "denied");
   }
 }
 
@@ -93,6 +94,7 @@ export function treePath(name: string, prefix: string, uri: string): string | nu
   if (!relative || relative.startsWith("/") || segments.some((s) => s === "" || s === "." || s === "..")) {
     throw new PermanentSourceError(
       `${uri} holds an object named "${name}", which cannot be a file path inside a checkpoint (empty, "." or ".." parts). Rename or move it, or choose a narrower path.`,
+      "invalid",
     );
   }
   return relative;

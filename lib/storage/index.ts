@@ -1,3 +1,4 @@
+import "server-only";
 import path from "node:path";
 import { config } from "@/lib/config";
 import { FsBlobStore } from "./fs-store";

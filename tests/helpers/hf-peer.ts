@@ -2,9 +2,14 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** One file of a fake Hub repo; `lfs` files are served through the CDN with their sha256 as oid. */
-export type HubFile = { path: string; content: Buffer; lfs?: boolean };
-export type HubRepo = { token?: string; gated?: boolean; branches: Record<string, HubFile[]> };
+/**
+ * One file of a fake Hub repo; `lfs` files are served through the CDN with their sha256 as oid,
+ * or with `vouched` as the oid the Hub claims whatever the bytes; the first `damaged` downloads
+ * from the CDN arrive with a byte flipped (damage on the way).
+ */
+export type HubFile = { path: string; content: Buffer; lfs?: boolean; vouched?: string; damaged?: number };
+/** `moved` branches resolve (model info) to the given commit, which the Hub then does not know. */
+export type HubRepo = { token?: string; gated?: boolean; branches: Record<string, HubFile[]>; moved?: Record<string, string> };
 export type HubRequest = { server: "hub" | "cdn"; method: string; url: string; authorization?: string };
 
 const sha = (data: Buffer | string, algo = "sha256") => createHash(algo).update(data).digest("hex");
@@ -27,7 +32,8 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
 export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSize?: number } = {}) {
   const pageSize = opts.pageSize ?? 2;
   const requests: HubRequest[] = [];
-  const blobs = new Map<string, Buffer>();
+  const blobs = new Map<string, HubFile>();
+  const downloads = new Map<HubFile, number>();
   let hubPort = 0;
   let cdnPort = 0;
 
@@ -63,7 +69,7 @@ export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSi
         oid: sha(f.content, "sha1"),
         size: f.content.length,
         path: f.path,
-        ...(f.lfs ? { lfs: { oid: sha(f.content), size: f.content.length, pointerSize: 134 } } : {}),
+        ...(f.lfs ? { lfs: { oid: f.vouched ?? sha(f.content), size: f.content.length, pointerSize: 134 } } : {}),
       })),
     ];
   }
@@ -73,6 +79,8 @@ export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSi
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${hubPort}`);
     const info = url.pathname.match(/^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/);
     if (info) {
+      const moved = repos[info[1]]?.moved?.[decodeURIComponent(info[2])];
+      if (moved) return json(res, 200, { _id: "x", id: info[1], sha: moved, private: false, gated: false, downloads: 0, likes: 0, lastModified: new Date().toISOString() });
       const found = locate(req, res, info[1], decodeURIComponent(info[2]));
       if (found) json(res, 200, { _id: "x", id: info[1], sha: found.commit, private: Boolean(repos[info[1]].token), gated: false, downloads: 0, likes: 0, lastModified: new Date().toISOString() });
       return;
@@ -97,8 +105,8 @@ export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSi
       if (!file) return json(res, 404, { error: "Entry not found" }, { "x-error-code": "EntryNotFound" });
       const headers = { "x-repo-commit": found.commit, etag: `"${sha(file.content, "sha1")}"` };
       if (file.lfs) {
-        blobs.set(sha(file.content), file.content);
-        res.writeHead(302, { ...headers, "x-linked-etag": `"${sha(file.content)}"`, "x-linked-size": String(file.content.length), location: `http://127.0.0.1:${cdnPort}/blobs/${sha(file.content)}?signature=x` });
+        blobs.set(sha(file.content), file);
+        res.writeHead(302, { ...headers, "x-linked-etag": `"${file.vouched ?? sha(file.content)}"`, "x-linked-size": String(file.content.length), location: `http://127.0.0.1:${cdnPort}/blobs/${sha(file.content)}?signature=x` });
         return res.end();
       }
       res.writeHead(200, { ...headers, "content-length": file.content.length });
@@ -110,11 +118,15 @@ export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSi
   const cdn = http.createServer((req, res) => {
     requests.push({ server: "cdn", method: req.method ?? "", url: req.url ?? "", authorization: req.headers.authorization });
     const oid = (req.url ?? "").match(/^\/blobs\/([0-9a-f]{64})/)?.[1];
-    const blob = oid ? blobs.get(oid) : undefined;
+    const file = oid ? blobs.get(oid) : undefined;
     // Signed CDN URLs reject a request that also carries an Authorization header, as S3 does.
-    if (!blob || req.headers.authorization) return json(res, req.headers.authorization ? 400 : 404, { error: "bad request" });
-    res.writeHead(200, { "content-length": blob.length });
-    res.end(blob);
+    if (!file || req.headers.authorization) return json(res, req.headers.authorization ? 400 : 404, { error: "bad request" });
+    const served = (downloads.get(file) ?? 0) + 1;
+    downloads.set(file, served);
+    const body = Buffer.from(file.content);
+    if (served <= (file.damaged ?? 0)) body[0] ^= 0xff;
+    res.writeHead(200, { "content-length": body.length });
+    res.end(body);
   });
 
   hubPort = await listen(hub);
@@ -123,6 +135,8 @@ export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSi
     endpoint: `http://127.0.0.1:${hubPort}`,
     requests,
     commitOf,
+    /** How many times the CDN has served a file's bytes. */
+    downloadsOf: (file: HubFile) => downloads.get(file) ?? 0,
     async stop() {
       hub.closeAllConnections();
       cdn.closeAllConnections();

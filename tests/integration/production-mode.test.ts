@@ -9,7 +9,7 @@ import * as file from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
 import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
 import { getDb } from "@/lib/db/client";
 import { getBlobStore } from "@/lib/storage";
-import { collectBlobs } from "@/lib/storage/gc";
+import { collectBlobs } from "@/lib/checkpoints/blob-gc";
 import { call, json, useTempDataDir } from "../helpers/api";
 import { signUpWithToken } from "../helpers/accounts";
 import { openTestDatabase, type TestDatabase } from "../helpers/db";

@@ -16,10 +16,11 @@ import {
 import { pool as teenyRequestPool } from "teeny-request/build/src/agents";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ALLOW_ENV } from "@/lib/net/guard";
-import { createAzureSource, azureSource, parseAzureUri } from "@/lib/sources/azure";
-import { createGcsSource, gcsSource } from "@/lib/sources/gcs";
+import { createAzureSource, azureSource, parseAzureUri } from "@/lib/sources/azure/adapter";
+import { createGcsSource, gcsSource } from "@/lib/sources/gcs/adapter";
 import { downloadRanges, rangedStream } from "@/lib/sources/ranged-stream";
-import { createS3Source, s3Source, wasabiSource } from "@/lib/sources/s3";
+import { createS3Source, s3Source } from "@/lib/sources/s3/adapter";
+import { wasabiSource } from "@/lib/sources/wasabi/adapter";
 import { FsBlobStore } from "@/lib/storage/fs-store";
 import { BlobTooLargeError } from "@/lib/storage/types";
 import { PermanentSourceError, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { datastoreSource } from "@/lib/sources/datastore";
+import { datastoreSource } from "@/lib/sources/datastore/adapter";
 import { PermanentSourceError, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");

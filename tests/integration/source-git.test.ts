@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CLONE_DIR, gitSource } from "@/lib/sources/git";
+import { CLONE_DIR, gitSource } from "@/lib/sources/git/adapter";
 import { PermanentSourceError, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { git, lfsPointer, sshdAvailable, startGitServer, startSshServer } from "@/tests/helpers/git-server";
 

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { guardedAgents } from "@/lib/net/agents";
-import { huggingfaceSource } from "@/lib/sources/huggingface";
-import { kaggleSource } from "@/lib/sources/kaggle";
+import { huggingfaceSource } from "@/lib/sources/huggingface/adapter";
+import { kaggleSource } from "@/lib/sources/kaggle/adapter";
 import { PermanentSourceError, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { startHfPeer, type HubFile } from "@/tests/helpers/hf-peer";
 import { startKagglePeer } from "@/tests/helpers/kaggle-peer";

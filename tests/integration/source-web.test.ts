@@ -9,11 +9,11 @@ import { FileSystem, FtpSrv } from "ftp-srv";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { guardedAgents } from "@/lib/net/agents";
 import { ALLOW_ENV } from "@/lib/net/guard";
-import { passiveDataHost } from "@/lib/sources/ftp";
-import { httpGetStream } from "@/lib/sources/http-fetch";
+import { passiveDataHost } from "@/lib/sources/web/ftp";
+import { httpGetStream } from "@/lib/sources/web/http-fetch";
 import { PermanentSourceError, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { downloadRanges } from "@/lib/sources/ranged-stream";
-import { createWebSource } from "@/lib/sources/web";
+import { createWebSource } from "@/lib/sources/web/adapter";
 import { FsBlobStore } from "@/lib/storage/fs-store";
 
 const KiB = 1024;

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { guardedAgents } from "@/lib/net/agents";
 import { ALLOW_ENV, BlockedAddressError, guardedLookup, isAllowedAddress, resolveAllowed } from "@/lib/net/guard";
-import { httpGetStream } from "@/lib/sources/http-fetch";
+import { httpGetStream } from "@/lib/sources/web/http-fetch";
 import { PermanentSourceError } from "@/lib/sources/types";
 
 const originalAllow = process.env[ALLOW_ENV];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { roles } from "@/lib/db/schema";
+import { roles } from "@/lib/auth/kinds";
 
 export const createUserBody = z.object({
   email: z.email("Enter a valid email address").max(254),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkpointStatuses, sourceTypes, visibilities } from "@/lib/db/schema";
+import { checkpointStatuses, sourceTypes, visibilities } from "@/lib/checkpoints/kinds";
 import { NAME_RULE, nameProblem } from "@/lib/checkpoints/naming";
 import { limitParam } from "./common";
 

@@ -1,38 +1,24 @@
 import { z } from "zod";
 import { nameProblem } from "@/lib/checkpoints/naming";
+import { connectionSpecs, providers, type ConnectionOf, type Provider } from "@/lib/sources/specs";
 import { limitParam } from "./common";
 
-export const providers = ["s3", "gcs", "azure", "huggingface", "git", "kaggle"] as const;
-export type Provider = (typeof providers)[number];
+/** Connection providers: each declared, with its schemas, by the spec of the source type that brings it. */
+export { providers, type Provider };
 
 const connectionName = z.string().superRefine((value, ctx) => {
   const problem = nameProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
-const optionalText = z.string().trim().max(2048).optional();
-const optionalUrl = z.url({ protocol: /^https?$/, error: "Enter a full URL beginning with http:// or https://" }).optional();
-const required = (message: string) => z.string({ error: message }).min(1, message).max(65_536);
+const byProvider = <K extends "config" | "secret">(key: K) =>
+  Object.fromEntries(connectionSpecs.map((spec) => [spec.provider, spec[key]])) as { [P in Provider]: ConnectionOf<P>[K] };
 
 /** Non-secret settings per provider; stored as they are and returned by the API. */
-export const providerConfig = {
-  s3: z.object({ endpoint: optionalUrl, region: optionalText, forcePathStyle: z.boolean().optional() }),
-  gcs: z.object({ projectId: optionalText, apiEndpoint: optionalUrl }),
-  azure: z.object({ accountName: optionalText, endpoint: optionalUrl }),
-  huggingface: z.object({ endpoint: optionalUrl }),
-  git: z.object({ username: optionalText }),
-  kaggle: z.object({ username: optionalText, baseUrl: optionalUrl }),
-} satisfies Record<Provider, z.ZodType>;
+export const providerConfig = byProvider("config");
 
 /** Secrets per provider; encrypted at rest and never returned. */
-export const providerSecret = {
-  s3: z.object({ accessKeyId: required("Enter the access key id"), secretAccessKey: required("Enter the secret access key"), sessionToken: optionalText }),
-  gcs: z.object({ credentialsJson: required("Paste the service account key JSON") }),
-  azure: z.object({ accountKey: optionalText, sasToken: optionalText, connectionString: optionalText }),
-  huggingface: z.object({ token: required("Enter a Hugging Face access token") }),
-  git: z.object({ password: optionalText, sshPrivateKey: optionalText }),
-  kaggle: z.object({ key: required("Enter the Kaggle API key") }),
-} satisfies Record<Provider, z.ZodType>;
+export const providerSecret = byProvider("secret");
 
 export type ProviderConfig<P extends Provider> = z.infer<(typeof providerConfig)[P]>;
 export type ProviderSecret<P extends Provider> = z.infer<(typeof providerSecret)[P]>;

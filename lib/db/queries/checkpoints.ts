@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, desc, eq, ilike, isNull, sql, type SQL } from "drizzle-orm";
 import type { CheckpointSort } from "@/lib/api/schemas/checkpoints";
 import type { Db } from "../client";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, eq, like, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { blobs, checkpointFiles, checkpoints } from "../schema";
@@ -68,4 +69,19 @@ export async function deleteBlobRow(db: Db, { sha256 }: { sha256: string }) {
   await db
     .delete(blobs)
     .where(sql`${blobs.sha256} = ${sha256} and not exists (select 1 from ${checkpointFiles} where ${checkpointFiles.sha256} = ${sha256})`);
+}
+
+/**
+ * Forgets a blob a cancelled ingest wrote when nothing else can be using it: no file references it
+ * and it was not recorded before `since` (the ingest's start). True when its bytes may go too.
+ */
+export async function forgetBlobWrittenSince(db: Db, { sha256, since }: { sha256: string; since: Date }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [used] = await tx.select({ sha256: checkpointFiles.sha256 }).from(checkpointFiles).where(eq(checkpointFiles.sha256, sha256)).limit(1);
+    if (used) return false;
+    const [row] = await tx.select({ createdAt: blobs.createdAt }).from(blobs).where(eq(blobs.sha256, sha256)).for("update");
+    if (row && row.createdAt < since) return false;
+    await tx.delete(blobs).where(eq(blobs.sha256, sha256));
+    return true;
+  });
 }

@@ -1,25 +1,31 @@
+import "server-only";
 import type { Readable } from "node:stream";
 import { BlockedAddressError } from "@/lib/net/guard";
-import { guardedRequest, readText, type GuardedResponse } from "./guarded-fetch";
-import { ruleFor } from "./rules";
-import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile } from "./types";
+import { guardedRequest, readText, type GuardedResponse } from "../guarded-fetch";
+import { probeHttp } from "../probe-http";
+import { PermanentSourceError, type SourceAdapter, type SourceConnection, type SourceContext, type SourceFile } from "../types";
+import { kaggleSpec, kaggleTypes } from "./spec";
 
-const DEFAULT_BASE = "https://www.kaggle.com/api/v1";
-const KAGGLE_TYPES = ["competition", "dataset", "kernel"] as const;
-type KaggleType = (typeof KAGGLE_TYPES)[number];
+type KaggleType = (typeof kaggleTypes)[number];
 const MAX_OUTPUT_PAGES = 1000;
 
 type KaggleApi = { base: string; origin: string; headers: Record<string, string>; signed: boolean; signal: AbortSignal };
 
-/** The legacy v1 REST API the official CLI has always spoken; the connection's base URL wins over KAGGLE_API_BASE_URL. */
+/** The connection's base URL wins over KAGGLE_API_BASE_URL, which wins over kaggle.com's. */
+function apiBase(connection: SourceConnection | null): string {
+  const config = connection?.config ?? {};
+  return ((typeof config.baseUrl === "string" && config.baseUrl) || process.env.KAGGLE_API_BASE_URL || kaggleSpec.defaultEndpoint).replace(/\/+$/, "");
+}
+
+/** The legacy v1 REST API the official CLI has always spoken. */
 function kaggleApi(ctx: SourceContext): KaggleApi {
   const config = ctx.connection?.config ?? {};
-  const base = ((typeof config.baseUrl === "string" && config.baseUrl) || process.env.KAGGLE_API_BASE_URL || DEFAULT_BASE).replace(/\/+$/, "");
+  const base = apiBase(ctx.connection);
   const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity" };
   const key = ctx.connection?.secret.key;
   if (key) {
     const username = typeof config.username === "string" ? config.username : "";
-    if (!username) throw new PermanentSourceError("The Kaggle connection has an API key but no username: add the Kaggle username to the connection.");
+    if (!username) throw new PermanentSourceError("The Kaggle connection has an API key but no username: add the Kaggle username to the connection.", "invalid");
     headers.authorization = `Basic ${Buffer.from(`${username}:${key}`).toString("base64")}`;
   }
   return { base, origin: new URL(base).origin, headers, signed: Boolean(key), signal: ctx.signal };
@@ -36,11 +42,11 @@ async function refusal(res: GuardedResponse, what: string, api: KaggleApi, type:
   }
   const said = detail ? ` Kaggle said: ${detail}` : "";
   if (res.status === 401 || res.status === 403) {
-    if (!api.signed) return new PermanentSourceError(`Kaggle needs credentials for ${what} (HTTP ${res.status}): add a Kaggle connection with your username and API key.${said}`);
+    if (!api.signed) return new PermanentSourceError(`Kaggle needs credentials for ${what} (HTTP ${res.status}): add a Kaggle connection with your username and API key.${said}`, "denied");
     const rules = type === "competition" && res.status === 403 ? " For a competition, accept its rules on kaggle.com with that account first." : "";
-    return new PermanentSourceError(`Kaggle refused access to ${what} (HTTP ${res.status}): check the Kaggle username/key connection.${rules}${said}`);
+    return new PermanentSourceError(`Kaggle refused access to ${what} (HTTP ${res.status}): check the Kaggle username/key connection.${rules}${said}`, "denied");
   }
-  if (res.status === 404) return new PermanentSourceError(`Kaggle ${what} not found. Check the name and the Kaggle type (competition, dataset or kernel).${said}`);
+  if (res.status === 404) return new PermanentSourceError(`Kaggle ${what} not found. Check the name and the Kaggle type (competition, dataset or kernel).${said}`, "not_found");
   return new Error(`Kaggle answered HTTP ${res.status} for ${what}.${said}`);
 }
 
@@ -51,7 +57,7 @@ async function kaggleGet(url: string, api: KaggleApi, what: string, type: Kaggle
   try {
     res = await guardedRequest(url, { headers, signal: signal ?? api.signal });
   } catch (error) {
-    throw error instanceof BlockedAddressError ? new PermanentSourceError(error.message) : error;
+    throw error instanceof BlockedAddressError ? new PermanentSourceError(error.message, "denied") : error;
   }
   if (res.status !== 200) throw await refusal(res, what, api, type);
   return res;
@@ -93,11 +99,18 @@ async function kernelOutput(api: KaggleApi, owner: string, slug: string): Promis
 
 function kaggleType(name: string, option: string | undefined): KaggleType {
   const type = option || (name.includes("/") ? "dataset" : "competition");
-  if (!(KAGGLE_TYPES as readonly string[]).includes(type)) throw new PermanentSourceError(`kaggleType must be one of ${KAGGLE_TYPES.join(", ")}.`);
+  if (!(kaggleTypes as readonly string[]).includes(type)) throw new PermanentSourceError(`kaggleType must be one of ${kaggleTypes.join(", ")}.`);
   const parts = name.split("/").length;
   if (type === "competition" && parts !== 1) throw new PermanentSourceError(`A Kaggle competition is a single short name (e.g. titanic), not '${name}'.`);
   if (type !== "competition" && parts !== 2) throw new PermanentSourceError(`A Kaggle ${type} is named <owner>/<name>, not '${name}'.`);
   return type as KaggleType;
+}
+
+/** The first page of the dataset list, signed with the connection's username and key. */
+function probeKaggle(connection: SourceConnection) {
+  const username = typeof connection.config.username === "string" ? connection.config.username : "";
+  const basic = Buffer.from(`${username}:${connection.secret.key ?? ""}`).toString("base64");
+  return probeHttp(`${apiBase(connection)}/datasets/list?page=1`, { authorization: `Basic ${basic}` }, "Kaggle");
 }
 
 /**
@@ -105,11 +118,11 @@ function kaggleType(name: string, option: string | undefined): KaggleType {
  * official CLI saves it) and kernel outputs (a tree). HTTP Basic with the connection's username and key.
  */
 export const kaggleSource: SourceAdapter = {
-  type: "kaggle",
+  type: kaggleSpec.type,
+  probe: probeKaggle,
   async list(ctx) {
     const name = ctx.uri.trim();
-    const rule = ruleFor("kaggle");
-    if (rule && !rule.check(name)) throw new PermanentSourceError(rule.rule);
+    if (!kaggleSpec.path.check(name)) throw new PermanentSourceError(kaggleSpec.path.rule, "invalid");
     const type = kaggleType(name, ctx.options.kaggleType);
     const api = kaggleApi(ctx);
     // The rule allows only [A-Za-z0-9._-] in each part, so they go into URLs as they are.

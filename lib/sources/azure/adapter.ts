@@ -1,3 +1,4 @@
+import "server-only";
 import net from "node:net";
 import { Readable } from "node:stream";
 import {
@@ -9,9 +10,10 @@ import {
   type RequestPolicyFactory,
 } from "@azure/storage-blob";
 import { guardedAgents } from "@/lib/net/agents";
-import { cloudProblems, toSourceError, treePath } from "./cloud-errors";
-import { objectReader, type RangedTuning } from "./ranged-stream";
-import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "./types";
+import { cloudProblems, toSourceError, treePath } from "../cloud-errors";
+import { objectReader, type RangedTuning } from "../ranged-stream";
+import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "../types";
+import { azureSpec } from "./spec";
 
 /** Knobs for tests and tuning; the defaults suit production. */
 export type AzureSourceOptions = {
@@ -23,7 +25,6 @@ export type AzureSourceOptions = {
 /** What an Azure path names: the container's URL, the blob name or prefix inside it, and the account. */
 type AzureTarget = { url: URL; containerUrl: string; account: string; container: string; name: string };
 
-const PATH_RULE = "An Azure path is https://<account>.blob.core.windows.net/<container>/<prefix>.";
 const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
 // Azurite's published development account (learn.microsoft.com/azure/storage/common/storage-use-azurite).
 const DEV_ACCOUNT = "devstoreaccount1";
@@ -43,9 +44,9 @@ export function parseAzureUri(uri: string, endpoint?: string): AzureTarget {
   try {
     url = new URL(uri);
   } catch {
-    throw cloudProblems.badPath(uri, PATH_RULE);
+    throw cloudProblems.badPath(uri, azureSpec.path.rule);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw cloudProblems.badPath(uri, PATH_RULE);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw cloudProblems.badPath(uri, azureSpec.path.rule);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const segments = url.pathname.split("/").slice(1);
   const base = endpoint?.replace(/\/+$/, "");
@@ -63,7 +64,7 @@ export function parseAzureUri(uri: string, endpoint?: string): AzureTarget {
     account = url.hostname.split(".")[0];
   }
   const container = segments.shift() ?? "";
-  if (!account || !CONTAINER_NAME.test(container)) throw cloudProblems.badPath(uri, PATH_RULE);
+  if (!account || !CONTAINER_NAME.test(container)) throw cloudProblems.badPath(uri, azureSpec.path.rule);
   return { url, containerUrl: `${origin}/${container}`, account, container, name: decodeURIComponent(segments.join("/")) };
 }
 
@@ -111,15 +112,15 @@ function classify(uri: string, container: string, anonymous: boolean) {
     const privateHint = anonymous ? " If the container is private, choose a connection with its credentials." : "";
     switch (code) {
       case "ContainerNotFound":
-        return new PermanentSourceError(`${cloudProblems.containerNotFound("container", container, uri).message}${privateHint}`);
+        return new PermanentSourceError(`${cloudProblems.containerNotFound("container", container, uri).message}${privateHint}`, "not_found");
       case "BlobNotFound":
       case "ResourceNotFound":
-        return new PermanentSourceError(`${cloudProblems.notFound(uri).message}${privateHint}`);
+        return new PermanentSourceError(`${cloudProblems.notFound(uri).message}${privateHint}`, "not_found");
       case "AuthenticationFailed":
       case "InvalidAuthenticationInfo":
         return cloudProblems.badCredentials(uri, "the account key or SAS token was not accepted");
     }
-    if (statusCode === 404) return new PermanentSourceError(`${cloudProblems.notFound(uri).message}${privateHint}`);
+    if (statusCode === 404) return new PermanentSourceError(`${cloudProblems.notFound(uri).message}${privateHint}`, "not_found");
     if (statusCode === 403 || statusCode === 401) return cloudProblems.accessDenied(uri, "the container's access policy");
     return null;
   };
@@ -187,7 +188,7 @@ export function createAzureSource(options: AzureSourceOptions = {}): SourceAdapt
       return { kind: "single", name: base, file: blobFile(container, uriBase, base, target.name, properties.contentLength ?? 0, properties.etag, anonymous) };
     } catch (error) {
       const mapped = toSourceError(error, classify(uri, target.container, anonymous));
-      if (mapped instanceof PermanentSourceError && (error as { statusCode?: number }).statusCode === 404) {
+      if (mapped instanceof PermanentSourceError && mapped.reason === "not_found") {
         // A folder named without its trailing slash is the likeliest slip; say so when it is one.
         const probe = await container
           .listBlobsFlat({ prefix: `${target.name}/`, abortSignal: ctx.signal })
@@ -195,7 +196,7 @@ export function createAzureSource(options: AzureSourceOptions = {}): SourceAdapt
           .next()
           .catch(() => null);
         if (probe && !probe.done && probe.value.segment.blobItems.length > 0) {
-          throw new PermanentSourceError(`${cloudProblems.notFound(uri).message} To import the folder, end the path with a slash: ${uri}/`);
+          throw new PermanentSourceError(`${cloudProblems.notFound(uri).message} To import the folder, end the path with a slash: ${uri}/`, "not_found");
         }
       }
       throw mapped;
@@ -203,11 +204,11 @@ export function createAzureSource(options: AzureSourceOptions = {}): SourceAdapt
   }
 
   return {
-    type: "azure",
+    type: azureSpec.type,
     async list(ctx) {
       const connection = ctx.connection;
-      if (connection && connection.provider !== "azure") {
-        throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose an Azure connection.`);
+      if (connection && connection.provider !== azureSpec.connection.provider) {
+        throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose an Azure connection.`, "invalid");
       }
       const target = parseAzureUri(ctx.uri, str(connection?.config.endpoint));
       const { container, anonymous } = containerFor(target, ctx);

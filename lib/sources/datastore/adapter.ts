@@ -1,8 +1,9 @@
+import "server-only";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { isInside, openLocalFile, walkLocalTree } from "./local-tree";
-import { ruleFor } from "./rules";
-import { PermanentSourceError, type SourceAdapter } from "./types";
+import { isInside, openLocalFile, walkLocalTree } from "../local-tree";
+import { PermanentSourceError, type SourceAdapter } from "../types";
+import { datastoreSpec } from "./spec";
 
 export const DATASTORE_ROOTS_ENV = "CAIRN_DATASTORE_ROOTS";
 const ROOTS_NAME = `the datastore roots (${DATASTORE_ROOTS_ENV})`;
@@ -14,7 +15,7 @@ async function datastoreRoots(): Promise<{ listed: string[]; real: string[] }> {
     .map((s) => s.trim())
     .filter(Boolean);
   if (listed.length === 0) {
-    throw new PermanentSourceError(`No datastore is exposed on this server: the administrator must set ${DATASTORE_ROOTS_ENV} to the directories users may read.`);
+    throw new PermanentSourceError(`No datastore is exposed on this server: the administrator must set ${DATASTORE_ROOTS_ENV} to the directories users may read.`, "denied");
   }
   const relative = listed.find((r) => !path.isAbsolute(r));
   if (relative) throw new PermanentSourceError(`${DATASTORE_ROOTS_ENV} lists '${relative}', which is not an absolute path; the administrator must fix it.`);
@@ -32,13 +33,12 @@ function errno(error: unknown): string | undefined {
  * inside a root, so neither `..` nor a link can reach the rest of the filesystem.
  */
 export const datastoreSource: SourceAdapter = {
-  type: "datastore",
+  type: datastoreSpec.type,
   async list(ctx) {
     const uri = ctx.uri.trim();
-    const rule = ruleFor("datastore");
-    if (uri.includes("\0") || (rule && !rule.check(uri))) throw new PermanentSourceError(rule?.rule ?? "A datastore path is an absolute server path.");
+    if (uri.includes("\0") || !datastoreSpec.path.check(uri)) throw new PermanentSourceError(datastoreSpec.path.rule, "invalid");
     const roots = await datastoreRoots();
-    const outside = new PermanentSourceError(`${uri} is outside ${ROOTS_NAME}; only paths under those directories can be read.`);
+    const outside = new PermanentSourceError(`${uri} is outside ${ROOTS_NAME}; only paths under those directories can be read.`, "denied");
     // Judge the path as written first, so paths outside every root are refused without touching
     // the filesystem (whether they exist is none of the user's business).
     const lexical = path.resolve(uri);
@@ -48,8 +48,8 @@ export const datastoreSource: SourceAdapter = {
       real = await realpath(uri);
     } catch (error) {
       const code = errno(error);
-      if (code === "ENOENT" || code === "ENOTDIR") throw new PermanentSourceError(`${uri} does not exist on the server.`);
-      if (code === "EACCES") throw new PermanentSourceError(`The server may not read ${uri} (permission denied).`);
+      if (code === "ENOENT" || code === "ENOTDIR") throw new PermanentSourceError(`${uri} does not exist on the server.`, "not_found");
+      if (code === "EACCES") throw new PermanentSourceError(`The server may not read ${uri} (permission denied).`, "denied");
       throw error;
     }
     if (!roots.real.some((root) => isInside(real, root))) throw outside;

@@ -1,10 +1,11 @@
+import "server-only";
 import http from "node:http";
 import https from "node:https";
 import type { Readable } from "node:stream";
 import { guardedAgents } from "@/lib/net/agents";
 import { BlockedAddressError } from "@/lib/net/guard";
 import { NotResumableError, resumableStream, retryPolicy, TransientError, withRetry, type RetryPolicy } from "./resumable";
-import { PermanentSourceError } from "./types";
+import { PermanentSourceError, type PermanentReason } from "../types";
 
 export { DEFAULT_RETRY, NotResumableError, retryPolicy, type RetryPolicy } from "./resumable";
 
@@ -46,9 +47,15 @@ export class HttpStatusError extends PermanentSourceError {
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super(message, statusReason(status));
     this.name = "HttpStatusError";
   }
+}
+
+function statusReason(status: number): PermanentReason {
+  if (status === 404 || status === 410) return "not_found";
+  if (status === 401 || status === 403 || status === 407) return "denied";
+  return "invalid";
 }
 
 const MAX_REDIRECTS = 10;
@@ -224,10 +231,10 @@ function isSuccess(res: http.IncomingMessage): boolean {
 function networkFailure(error: unknown, url: URL): unknown {
   if (!(error instanceof Error) || error instanceof PermanentSourceError || error instanceof TransientError || error.name === "AbortError") return error;
   const code = String((error as NodeJS.ErrnoException).code ?? "");
-  if (error instanceof BlockedAddressError || code === "EBLOCKEDADDRESS") return new PermanentSourceError(error.message);
-  if (code === "ENOTFOUND") return new PermanentSourceError(`The host ${url.hostname} was not found. Check the URL.`);
+  if (error instanceof BlockedAddressError || code === "EBLOCKEDADDRESS") return new PermanentSourceError(error.message, "denied");
+  if (code === "ENOTFOUND") return new PermanentSourceError(`The host ${url.hostname} was not found. Check the URL.`, "not_found");
   if (CERT_ERROR.test(code)) {
-    return new PermanentSourceError(`The TLS certificate of ${url.host} could not be verified (${code}). Check the URL, or ask the server's owner to fix the certificate.`);
+    return new PermanentSourceError(`The TLS certificate of ${url.host} could not be verified (${code}). Check the URL, or ask the server's owner to fix the certificate.`, "denied");
   }
   return new TransientError(`${displayUrl(url)} failed: ${error.message}.`, undefined, { cause: error });
 }
@@ -238,7 +245,7 @@ function statusFailure(res: http.IncomingMessage, original: URL, final: URL): Er
   const where = final.href === original.href ? "" : ` (after redirects, at ${displayUrl(final)})`;
   const text = `${displayUrl(original)}${where} answered ${status} ${http.STATUS_CODES[status] ?? ""}`.trimEnd();
   if (status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505)) {
-    return new TransientError(`${text}.`, retryAfterMs(res.headers["retry-after"]));
+    return new TransientError(`${text}.`, retryAfterMs(res.headers["retry-after"]), { reason: status === 429 ? "throttled" : undefined });
   }
   return new HttpStatusError(status, `${text}. ${advice(status)}`);
 }

@@ -1,6 +1,12 @@
+import "server-only";
 import { getDb, type Db } from "@/lib/db/client";
 import { deleteBlobRow, unreferencedBlobs } from "@/lib/db/queries/files";
-import { getBlobStore, type BlobStore } from "./index";
+import { getBlobStore, type BlobStore } from "@/lib/storage";
+
+/*
+ * Blob garbage collection lives here, where rows and blobs meet: the database says which blobs no
+ * checkpoint file references, the store deletes their bytes. The store itself knows no rows.
+ */
 
 /** Blobs younger than this are left alone: a write may be about to reference them. */
 const GRACE_MS = 60 * 60 * 1000;

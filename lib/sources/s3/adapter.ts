@@ -1,17 +1,21 @@
+import "server-only";
 import { Readable } from "node:stream";
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { guardedAgents } from "@/lib/net/agents";
-import { cloudProblems, toSourceError, treePath } from "./cloud-errors";
-import { objectReader, type RangedTuning } from "./ranged-stream";
-import { ruleFor } from "./rules";
-import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "./types";
+import { cloudProblems, toSourceError, treePath } from "../cloud-errors";
+import { objectReader, type RangedTuning } from "../ranged-stream";
+import { sourceSpec } from "../specs";
+import { PermanentSourceError, type ProbeResult, type SourceAdapter, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "../types";
+import { s3Spec } from "./spec";
 
 /** Knobs for tests and tuning; the defaults suit production. */
 export type S3SourceOptions = {
   /** Keys per ListObjectsV2 page (S3's own default and maximum is 1000). */
   pageSize?: number;
   ranged?: Partial<RangedTuning>;
+  /** The endpoint when neither the source options nor the connection name one (Wasabi's, per region); AWS when undefined. */
+  defaultEndpoint?: (region: string | undefined) => string | undefined;
 };
 
 type S3Type = "s3" | "wasabi";
@@ -36,9 +40,9 @@ function parseEndpoint(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new PermanentSourceError(`The endpoint ${raw} is not a URL. Give one like https://s3.example.com.`);
+    throw new PermanentSourceError(`The endpoint ${raw} is not a URL. Give one like https://s3.example.com.`, "invalid");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new PermanentSourceError(`The endpoint ${raw} must begin with http:// or https://.`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new PermanentSourceError(`The endpoint ${raw} must begin with http:// or https://.`, "invalid");
   return url.toString().replace(/\/$/, "");
 }
 
@@ -53,19 +57,18 @@ const anonymous: Pick<S3ClientConfig, "httpAuthSchemes"> = {
 };
 
 /** The S3 client for a connection, its sockets behind the address guard (also used by exports). */
-export function clientFor(type: S3Type, ctx: SourceContext): S3Client {
+export function clientFor(ctx: SourceContext, defaultEndpoint?: S3SourceOptions["defaultEndpoint"]): S3Client {
   const connection = ctx.connection;
-  if (connection && connection.provider !== "s3") {
-    throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose an S3 connection.`);
+  if (connection && connection.provider !== s3Spec.connection.provider) {
+    throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose an S3 connection.`, "invalid");
   }
   const config = connection?.config ?? {};
   const region = str(config.region);
-  const wasabiDefault = region ? `https://s3.${region}.wasabisys.com` : "https://s3.wasabisys.com";
-  const rawEndpoint = str(ctx.options.endpoint) ?? str(config.endpoint) ?? (type === "wasabi" ? wasabiDefault : undefined);
+  const rawEndpoint = str(ctx.options.endpoint) ?? str(config.endpoint) ?? defaultEndpoint?.(region);
   const endpoint = rawEndpoint ? parseEndpoint(rawEndpoint) : undefined;
   const secret = connection?.secret;
   if (secret && (!secret.accessKeyId || !secret.secretAccessKey)) {
-    throw new PermanentSourceError(`The connection "${connection.name}" lacks an access key id or secret access key. Edit the connection.`);
+    throw new PermanentSourceError(`The connection "${connection.name}" lacks an access key id or secret access key. Edit the connection.`, "invalid");
   }
   const agents = guardedAgents();
   // Never destroy() these clients: the handler's destroy would tear down the process-wide agents.
@@ -112,11 +115,11 @@ function classify(uri: string, bucket: string) {
         return cloudProblems.badCredentials(uri, "the session token is invalid or expired");
       case "PermanentRedirect":
       case "AuthorizationHeaderMalformed":
-        return new PermanentSourceError(`The bucket of ${uri} lives in another region. Set the region in the connection.`);
+        return new PermanentSourceError(`The bucket of ${uri} lives in another region. Set the region in the connection.`, "invalid");
       case "InvalidObjectState":
-        return new PermanentSourceError(`${uri} is archived (e.g. Glacier) and cannot be read. Restore it first.`);
+        return new PermanentSourceError(`${uri} is archived (e.g. Glacier) and cannot be read. Restore it first.`, "denied");
       case "InvalidBucketName":
-        return cloudProblems.badPath(uri, ruleFor("s3")?.rule ?? "");
+        return cloudProblems.badPath(uri, s3Spec.path.rule);
     }
     if (status === 404) return cloudProblems.notFound(uri);
     if (status === 403) return cloudProblems.accessDenied(uri, "the bucket policy");
@@ -127,8 +130,8 @@ function classify(uri: string, bucket: string) {
 
 function parseS3Uri(type: S3Type, uri: string): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(uri);
-  const rule = ruleFor(type);
-  if (!match || !match[1] || (rule && !rule.check(uri))) throw cloudProblems.badPath(uri, rule?.rule ?? "");
+  const rule = sourceSpec(type)?.path ?? s3Spec.path;
+  if (!match || !match[1] || !rule.check(uri)) throw cloudProblems.badPath(uri, rule.rule);
   return { bucket: match[1], key: match[2] ?? "" };
 }
 
@@ -192,12 +195,12 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
       return { kind: "single", name, file: objectFile(target, name, key, head.ContentLength ?? 0, head.ETag) };
     } catch (error) {
       const mapped = toSourceError(error, classify(uri, bucket));
-      if (mapped instanceof PermanentSourceError && mapped.message === cloudProblems.notFound(uri).message) {
+      if (mapped instanceof PermanentSourceError && mapped.reason === "not_found") {
         // A folder named without its trailing slash is the likeliest slip; say so when it is one.
         const probe = await client
           .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${key}/`, MaxKeys: 1 }), { abortSignal: ctx.signal })
           .catch(() => null);
-        if (probe?.KeyCount) throw new PermanentSourceError(`${mapped.message} To import the folder, end the path with a slash: ${uri}/`);
+        if (probe?.KeyCount) throw new PermanentSourceError(`${mapped.message} To import the folder, end the path with a slash: ${uri}/`, "not_found");
       }
       throw mapped;
     }
@@ -207,7 +210,7 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
     type,
     async list(ctx) {
       const { bucket, key } = parseS3Uri(type, ctx.uri);
-      const target: Target = { client: clientFor(type, ctx), bucket, key };
+      const target: Target = { client: clientFor(ctx, options.defaultEndpoint), bucket, key };
       try {
         return key === "" || key.endsWith("/") ? await listTree(target, ctx) : await statSingle(target, ctx);
       } catch (error) {
@@ -217,8 +220,33 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
   };
 }
 
-/** Amazon S3 and S3-compatible stores (R2, MinIO, Ceph), endpoint from the source options or the connection. */
-export const s3Source = createS3Source("s3");
+/** ListBuckets with the connection's keys: valid keys that may not list buckets still pass (access is per path). */
+async function probeS3(connection: SourceConnection): Promise<ProbeResult> {
+  const config = connection.config as { endpoint?: string; region?: string; forcePathStyle?: boolean };
+  // Never destroy() this client: the handler's destroy would tear down the process-wide agents.
+  const client = new S3Client({
+    endpoint: config.endpoint,
+    region: config.region || "us-east-1",
+    forcePathStyle: config.forcePathStyle ?? Boolean(config.endpoint),
+    credentials: {
+      accessKeyId: connection.secret.accessKeyId ?? "",
+      secretAccessKey: connection.secret.secretAccessKey ?? "",
+      sessionToken: connection.secret.sessionToken,
+    },
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({ httpAgent: guardedAgents().http, httpsAgent: guardedAgents().https, connectionTimeout: 5000 }),
+  });
+  try {
+    const listed = await client.send(new ListBucketsCommand({}));
+    return { ok: true, message: `Connected: the credentials see ${listed.Buckets?.length ?? 0} bucket(s).` };
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? "";
+    if (name === "AccessDenied") {
+      return { ok: true, message: "Connected: the credentials are valid but may not list buckets; access is checked per path." };
+    }
+    return { ok: false, message: `Could not connect: ${(error as Error).message}` };
+  }
+}
 
-/** Wasabi: S3 with Wasabi's endpoint (region-specific when the connection names a region) unless one is given. */
-export const wasabiSource = createS3Source("wasabi");
+/** Amazon S3 and S3-compatible stores (R2, MinIO, Ceph), endpoint from the source options or the connection. */
+export const s3Source: SourceAdapter = { ...createS3Source("s3"), probe: probeS3 };

@@ -1,3 +1,4 @@
+import "server-only";
 import net from "node:net";
 import { posix } from "node:path";
 import { finished, PassThrough } from "node:stream";
@@ -7,7 +8,7 @@ import { connectForPassiveTransfer, parseEpsvResponse, parsePasvResponse } from 
 import ipaddr from "ipaddr.js";
 import { BlockedAddressError, isAllowedAddress, resolveAllowed } from "@/lib/net/guard";
 import { NotResumableError, resumableStream, withRetry, type Attempt, type RetryPolicy } from "./resumable";
-import { PermanentSourceError, type SourceFile, type SourceListing } from "./types";
+import { PermanentSourceError, type SourceFile, type SourceListing } from "../types";
 
 /*
  * ftp:// and ftps:// for the web source. The control connection goes to the address the guard
@@ -138,6 +139,7 @@ export function passiveDataHost(control: string, offered: string): string {
   throw new PermanentSourceError(
     `The FTP server asked for the data connection to go to another host (${offered}, not ${controlIp.toString()}); ` +
       "Cairn only connects to the server it logged in to.",
+    "denied",
   );
 }
 
@@ -160,7 +162,7 @@ async function listTree(client: Client, endpoint: Endpoint, root: string, option
     }
   };
   await walk(root, "", 0);
-  if (files.length === 0) throw new PermanentSourceError(`${endpoint.label}${root} has no files below it.`);
+  if (files.length === 0) throw new PermanentSourceError(`${endpoint.label}${root} has no files below it.`, "not_found");
   return { kind: "tree", files };
 }
 
@@ -176,7 +178,7 @@ async function listSingle(client: Client, endpoint: Endpoint, remote: string, op
     size = await client.size(remote);
   } catch (error) {
     if (!(error instanceof FTPError)) throw error;
-    if (error.code === 550) throw new PermanentSourceError(`${endpoint.label}${remote} was not found (${reply(error)}). Check the URL.`);
+    if (error.code === 550) throw new PermanentSourceError(`${endpoint.label}${remote} was not found (${reply(error)}). Check the URL.`, "not_found");
     // Otherwise the server just does not do SIZE: the size stays unknown.
   }
   const name = posix.basename(remote);
@@ -223,15 +225,15 @@ function reply(error: FTPError): string {
 function ftpFailure(error: unknown, endpoint: Endpoint): unknown {
   if (!(error instanceof Error) || error instanceof PermanentSourceError || error instanceof NotResumableError || error.name === "AbortError") return error;
   const code = String((error as NodeJS.ErrnoException).code ?? "");
-  if (error instanceof BlockedAddressError || code === "EBLOCKEDADDRESS") return new PermanentSourceError(error.message);
+  if (error instanceof BlockedAddressError || code === "EBLOCKEDADDRESS") return new PermanentSourceError(error.message, "denied");
   if (error instanceof FTPError) {
     if (error.code === 530) {
-      return new PermanentSourceError(`${endpoint.label} refused the login (${reply(error)}). Check the user name and password in the URL, or leave them out for anonymous access.`);
+      return new PermanentSourceError(`${endpoint.label} refused the login (${reply(error)}). Check the user name and password in the URL, or leave them out for anonymous access.`, "denied");
     }
-    if (PERMANENT_REPLIES.has(error.code)) return new PermanentSourceError(`${endpoint.label} answered ${reply(error)}. Check the URL.`);
+    if (PERMANENT_REPLIES.has(error.code)) return new PermanentSourceError(`${endpoint.label} answered ${reply(error)}. Check the URL.`, error.code === 550 ? "not_found" : error.code === 530 || error.code === 532 ? "denied" : "invalid");
     return new Error(`${endpoint.label} answered ${reply(error)}.`, { cause: error });
   }
-  if (code === "ENOTFOUND") return new PermanentSourceError(`The host ${endpoint.host} was not found. Check the URL.`);
-  if (CERT_ERROR.test(code)) return new PermanentSourceError(`The TLS certificate of ${endpoint.host} could not be verified (${code}). Check the URL.`);
+  if (code === "ENOTFOUND") return new PermanentSourceError(`The host ${endpoint.host} was not found. Check the URL.`, "not_found");
+  if (CERT_ERROR.test(code)) return new PermanentSourceError(`The TLS certificate of ${endpoint.host} could not be verified (${code}). Check the URL.`, "denied");
   return new Error(`${endpoint.label} failed: ${error.message}.`, { cause: error });
 }

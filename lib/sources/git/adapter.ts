@@ -1,14 +1,15 @@
+import "server-only";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { BlockedAddressError, resolveAllowed } from "@/lib/net/guard";
-import { guardedRequest, readText } from "./guarded-fetch";
-import { walkLocalTree } from "./local-tree";
-import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile } from "./types";
+import { guardedRequest, readText } from "../guarded-fetch";
+import { walkLocalTree } from "../local-tree";
+import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile } from "../types";
+import { gitSpec } from "./spec";
 
-const URL_RULE = "A git path is an http(s) or ssh URL: https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git.";
 const HOST = /^(?:[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])$/;
 const USER = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const SCP = /^([^@/:\s]+)@([^/:\s]+|\[[0-9A-Fa-f:.]+\]):(.+)$/;
@@ -24,7 +25,7 @@ export type GitRemote = { transport: "http" | "https" | "ssh"; host: string; por
  * `file://`, local paths and every other transport are refused.
  */
 export function parseGitRemote(uri: string): GitRemote {
-  const refuse = (why: string) => new PermanentSourceError(`Refusing git path '${uri}': ${why} ${URL_RULE}`);
+  const refuse = (why: string) => new PermanentSourceError(`Refusing git path '${uri}': ${why} ${gitSpec.path.rule}`, "invalid");
   if (uri.startsWith("-")) throw refuse("it starts with '-'.");
   if (/[\s\u0000-\u001f\u007f]/.test(uri)) throw refuse("it contains spaces or control characters.");
   const scheme = uri.match(/^([A-Za-z][A-Za-z0-9+.-]*):\/\//)?.[1].toLowerCase();
@@ -96,8 +97,8 @@ async function openSession(ctx: SourceContext, remote: GitRemote): Promise<Sessi
   try {
     ip = await resolveAllowed(bare(remote.host));
   } catch (error) {
-    if (error instanceof BlockedAddressError) throw new PermanentSourceError(error.message);
-    if ((error as NodeJS.ErrnoException).code === "ENOTFOUND") throw new PermanentSourceError(`The git host ${remote.host} does not exist (DNS).`);
+    if (error instanceof BlockedAddressError) throw new PermanentSourceError(error.message, "denied");
+    if ((error as NodeJS.ErrnoException).code === "ENOTFOUND") throw new PermanentSourceError(`The git host ${remote.host} does not exist (DNS).`, "not_found");
     throw error;
   }
   const home = path.join(ctx.scratchDir, "git-home");
@@ -166,13 +167,13 @@ async function withSsh<T>(s: Session, work: (env: Record<string, string>, ssh: s
 
 function gitFailure(stderr: string, uri: string, branch: string | undefined, signed: boolean): Error {
   const said = stderr.trim().split("\n").slice(-3).join(" ").slice(0, 500);
-  if (/Remote branch .* not found|couldn't find remote ref/i.test(stderr)) return new PermanentSourceError(`Branch '${branch}' not found in ${uri}.`);
+  if (/Remote branch .* not found|couldn't find remote ref/i.test(stderr)) return new PermanentSourceError(`Branch '${branch}' not found in ${uri}.`, "not_found");
   if (/Authentication failed|could not read (Username|Password)|error: 40[13]|Permission denied \(|Host key verification failed/i.test(stderr)) {
     const fix = signed ? "check the credentials in the git connection" : "add a git connection with a username and password/token, or an SSH private key";
-    return new PermanentSourceError(`The git server refused access to ${uri}: ${fix}. git said: ${said}`);
+    return new PermanentSourceError(`The git server refused access to ${uri}: ${fix}. git said: ${said}`, "denied");
   }
   if (/error: 30[1278]|redirect/i.test(stderr)) return new PermanentSourceError(`${uri} redirects elsewhere, which is not followed: give the final repository URL. git said: ${said}`);
-  if (/not found|error: 404|does not appear to be a git repository|does not exist/i.test(stderr)) return new PermanentSourceError(`Git repository ${uri} not found. git said: ${said}`);
+  if (/not found|error: 404|does not appear to be a git repository|does not exist/i.test(stderr)) return new PermanentSourceError(`Git repository ${uri} not found. git said: ${said}`, "not_found");
   return new Error(`git clone of ${uri} failed: ${said}`);
 }
 
@@ -218,7 +219,7 @@ function lfsClient(s: Session, uri: string, signal: AbortSignal) {
     const target = `${s.sshUser}@${bracketed(s.ip)}`;
     const command = `git-lfs-authenticate ${shellQuote(s.remote.path)} download`;
     const answer = await withSsh(s, (env, ssh) => run("ssh", [...ssh, "-p", String(s.remote.port), "--", target, command], env, signal));
-    if (answer.code !== 0) throw new PermanentSourceError(`${uri} has Git LFS files but the server did not authorize LFS over ssh: ${answer.stderr.trim().slice(0, 300)}`);
+    if (answer.code !== 0) throw new PermanentSourceError(`${uri} has Git LFS files but the server did not authorize LFS over ssh: ${answer.stderr.trim().slice(0, 300)}`, "denied");
     const auth = JSON.parse(answer.stdout.toString("utf8")) as LfsAction;
     endpoint = { href: auth.href, header: auth.header ?? {}, until: Date.now() + Math.min(auth.expires_in ?? 300, 600) * 1000 };
     return endpoint;
@@ -231,15 +232,15 @@ function lfsClient(s: Session, uri: string, signal: AbortSignal) {
     const res = await guardedRequest(`${href}/objects/batch`, { method: "POST", headers, body, signal });
     const text = await readText(res.body);
     if (res.status === 401 || res.status === 403) {
-      throw new PermanentSourceError(`The Git LFS server of ${uri} refused access (HTTP ${res.status}): add or check the git connection's credentials.`);
+      throw new PermanentSourceError(`The Git LFS server of ${uri} refused access (HTTP ${res.status}): add or check the git connection's credentials.`, "denied");
     }
-    if (res.status === 404) throw new PermanentSourceError(`${uri} has Git LFS files but ${href} offers no LFS API (HTTP 404).`);
+    if (res.status === 404) throw new PermanentSourceError(`${uri} has Git LFS files but ${href} offers no LFS API (HTTP 404).`, "not_found");
     if (res.status !== 200) throw new Error(`The Git LFS server of ${uri} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
     const objects = (JSON.parse(text) as LfsBatch).objects ?? [];
     for (const p of pointers) {
       const found = objects.find((o) => o.oid === p.oid);
       const download = found?.actions?.download;
-      if (!download) throw new PermanentSourceError(`Git LFS object for ${p.path} is not available: ${found?.error?.message ?? "the server did not offer it"}.`);
+      if (!download) throw new PermanentSourceError(`Git LFS object for ${p.path} is not available: ${found?.error?.message ?? "the server did not offer it"}.`, "not_found");
       const until = download.expires_at ? Date.parse(download.expires_at) : download.expires_in ? Date.now() + download.expires_in * 1000 : Infinity;
       actions.set(p.oid, { ...download, until });
     }
@@ -259,7 +260,7 @@ function lfsClient(s: Session, uri: string, signal: AbortSignal) {
       const res = await guardedRequest(action.href, { headers, signal: openSignal ?? signal });
       if (res.status === 200) return res.body;
       res.body.resume();
-      if (res.status === 404 || res.status === 410) throw new PermanentSourceError(`Git LFS object for ${p.path} is gone from the server (HTTP ${res.status}).`);
+      if (res.status === 404 || res.status === 410) throw new PermanentSourceError(`Git LFS object for ${p.path} is gone from the server (HTTP ${res.status}).`, "not_found");
       actions.delete(p.oid);
       throw new Error(`Git LFS download of ${p.path} answered HTTP ${res.status}.`);
     },
@@ -275,12 +276,12 @@ const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<![/.])$/;
  * as the SHA-256 the pipeline checks.
  */
 export const gitSource: SourceAdapter = {
-  type: "git",
+  type: gitSpec.type,
   async list(ctx) {
     const uri = ctx.uri.trim();
     const remote = parseGitRemote(uri);
     const branch = ctx.options.branch || undefined;
-    if (branch && !BRANCH.test(branch)) throw new PermanentSourceError(`'${branch}' is not a valid branch name.`);
+    if (branch && !BRANCH.test(branch)) throw new PermanentSourceError(`'${branch}' is not a valid branch name.`, "invalid");
     const s = await openSession(ctx, remote);
     const dir = path.join(ctx.scratchDir, CLONE_DIR);
     await rm(dir, { recursive: true, force: true });

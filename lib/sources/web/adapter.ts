@@ -1,9 +1,11 @@
+import "server-only";
 import { setMaxListeners } from "node:events";
+import { rangedStream, type RangedSource } from "../ranged-stream";
+import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "../types";
 import { listFtp } from "./ftp";
 import { displayUrl, httpGetStream, httpHead, type HttpResourceInfo } from "./http-fetch";
-import { rangedStream, type RangedSource } from "./ranged-stream";
 import { retryPolicy, type RetryPolicy } from "./resumable";
-import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "./types";
+import { webSpec } from "./spec";
 
 const MiB = 1024 ** 2;
 
@@ -36,7 +38,7 @@ export function createWebSource(options: WebSourceOptions = {}): SourceAdapter {
   const policy = retryPolicy(options.retry);
   const parallel = options.parallel ?? DEFAULT_PARALLEL;
   return {
-    type: "web",
+    type: webSpec.type,
     async list(ctx) {
       const url = parseWebUrl(ctx.uri);
       if (url.protocol === "ftp:" || url.protocol === "ftps:") return listFtp(url, { policy, signal: ctx.signal, log: ctx.log });
@@ -53,10 +55,10 @@ function parseWebUrl(uri: string): URL {
   try {
     url = new URL(uri.trim());
   } catch {
-    throw new PermanentSourceError("The path is not a valid URL. A web path begins with http://, https://, ftp:// or ftps://.");
+    throw new PermanentSourceError(`The path is not a valid URL. ${webSpec.path.rule}`, "invalid");
   }
   if (!["http:", "https:", "ftp:", "ftps:"].includes(url.protocol) || !url.hostname) {
-    throw new PermanentSourceError(`${displayUrl(url)} is not a web URL. A web path begins with http://, https://, ftp:// or ftps://.`);
+    throw new PermanentSourceError(`${displayUrl(url)} is not a web URL. ${webSpec.path.rule}`, "invalid");
   }
   return url;
 }
@@ -66,6 +68,7 @@ async function listHttp(url: URL, ctx: SourceContext, policy: RetryPolicy, paral
     throw new PermanentSourceError(
       `${displayUrl(url)} ends with /, so it names a directory, and HTTP cannot list a directory. ` +
         "Give the URL of one file instead (an archive such as .tar.gz or .zip is extracted).",
+      "invalid",
     );
   }
   const info = await httpHead(url.href, { signal: ctx.signal, retry: policy });

@@ -1,6 +1,7 @@
+import "server-only";
 import { finished, Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PermanentSourceError } from "./types";
+import { PermanentSourceError, SourceError } from "../types";
 
 /*
  * Retries and resumption for downloads (HTTP and FTP): exponential backoff that honours
@@ -16,14 +17,17 @@ export function retryPolicy(overrides?: Partial<RetryPolicy>): RetryPolicy {
   return { ...DEFAULT_RETRY, ...overrides };
 }
 
-/** A retryable failure, carrying the server's Retry-After when it gave one. */
-export class TransientError extends Error {
+/**
+ * A retryable failure, carrying the server's Retry-After when it gave one: `throttled` when the
+ * server asked to slow down (429, or any Retry-After), `unavailable` otherwise.
+ */
+export class TransientError extends SourceError {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { reason?: "throttled" | "unavailable" },
   ) {
-    super(message, options);
+    super(message, options?.reason ?? (retryAfterMs === undefined ? "unavailable" : "throttled"), options);
     this.name = "TransientError";
   }
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import type http from "node:http";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -5,10 +6,10 @@ import { Storage, type File, type StorageOptions } from "@google-cloud/storage";
 import { PassThroughClient, type JWTInput } from "google-auth-library";
 import { pool as bundledPool } from "teeny-request/build/src/agents";
 import { GuardedHttpAgent, GuardedHttpsAgent, guardedAgents } from "@/lib/net/agents";
-import { cloudProblems, refuseBlockedEndpoint, toSourceError, treePath, withSourceErrors } from "./cloud-errors";
-import { objectReader, type RangedTuning } from "./ranged-stream";
-import { ruleFor } from "./rules";
-import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "./types";
+import { cloudProblems, refuseBlockedEndpoint, toSourceError, treePath, withSourceErrors } from "../cloud-errors";
+import { objectReader, type RangedTuning } from "../ranged-stream";
+import { PermanentSourceError, type SourceAdapter, type SourceContext, type SourceFile, type SourceListing } from "../types";
+import { gcsSpec } from "./spec";
 
 /** Knobs for tests and tuning; the defaults suit production. */
 export type GcsSourceOptions = {
@@ -70,12 +71,13 @@ function parseCredentials(name: string, raw: string | undefined): JWTInput {
   try {
     parsed = JSON.parse(raw ?? "");
   } catch {
-    throw new PermanentSourceError(`The connection "${name}" holds no valid service account key JSON. Paste the key file's contents again.`);
+    throw new PermanentSourceError(`The connection "${name}" holds no valid service account key JSON. Paste the key file's contents again.`, "invalid");
   }
   const type = (parsed as { type?: unknown } | null)?.type;
   if (type !== "service_account" && type !== "authorized_user") {
     throw new PermanentSourceError(
       `The connection "${name}" holds credentials of type "${String(type)}"; Cairn accepts a service account key (type "service_account") or user credentials (type "authorized_user").`,
+      "invalid",
     );
   }
   return parsed as JWTInput;
@@ -87,15 +89,15 @@ function endpointUrl(raw: string): URL {
   try {
     return new URL(withScheme);
   } catch {
-    throw new PermanentSourceError(`The storage endpoint ${raw} is not a URL.`);
+    throw new PermanentSourceError(`The storage endpoint ${raw} is not a URL.`, "invalid");
   }
 }
 
 /** The GCS client for a connection, its sockets behind the address guard (also used by exports). */
 export async function storageFor(ctx: SourceContext): Promise<Storage> {
   const connection = ctx.connection;
-  if (connection && connection.provider !== "gcs") {
-    throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose a Google Cloud Storage connection.`);
+  if (connection && connection.provider !== gcsSpec.connection.provider) {
+    throw new PermanentSourceError(`The connection "${connection.name}" holds ${connection.provider} credentials; choose a Google Cloud Storage connection.`, "invalid");
   }
   const config = connection?.config ?? {};
   const emulator = str(process.env.STORAGE_EMULATOR_HOST);
@@ -137,8 +139,7 @@ function classify(uri: string, bucket: string) {
 
 function parseGsUri(uri: string): { bucket: string; name: string } {
   const match = /^gs:\/\/([^/]+)(?:\/(.*))?$/.exec(uri);
-  const rule = ruleFor("gcs");
-  if (!match || !match[1] || (rule && !rule.check(uri))) throw cloudProblems.badPath(uri, rule?.rule ?? "");
+  if (!match || !match[1] || !gcsSpec.path.check(uri)) throw cloudProblems.badPath(uri, gcsSpec.path.rule);
   return { bucket: match[1], name: match[2] ?? "" };
 }
 
@@ -197,20 +198,20 @@ export function createGcsSource(options: GcsSourceOptions = {}): SourceAdapter {
       return { kind: "single", name: base, file: objectFile(storage, bucket, base, name, Number(metadata.size ?? 0), generation) };
     } catch (error) {
       const mapped = toSourceError(error, classify(uri, bucket));
-      if (mapped instanceof PermanentSourceError && mapped.message === cloudProblems.notFound(uri).message) {
+      if (mapped instanceof PermanentSourceError && mapped.reason === "not_found") {
         // A folder named without its trailing slash is the likeliest slip; say so when it is one.
         const probe = await storage
           .bucket(bucket)
           .getFiles({ prefix: `${name}/`, autoPaginate: false, maxResults: 1 })
           .catch(() => null);
-        if (probe?.[0].length) throw new PermanentSourceError(`${mapped.message} To import the folder, end the path with a slash: ${uri}/`);
+        if (probe?.[0].length) throw new PermanentSourceError(`${mapped.message} To import the folder, end the path with a slash: ${uri}/`, "not_found");
       }
       throw mapped;
     }
   }
 
   return {
-    type: "gcs",
+    type: gcsSpec.type,
     async list(ctx) {
       const { bucket, name } = parseGsUri(ctx.uri);
       const storage = await storageFor(ctx);
