@@ -47,6 +47,8 @@ describe("jobs on a real Slurm cluster", () => {
       CAIRN_CAPTURE_QUIET_SECONDS: "1",
       CAIRN_JOB_STOP_GRACE_SECONDS: "2",
       CAIRN_WORKERS: "0",
+      // A secret of the server's environment, which must not reach the cluster's jobs.
+      AWS_SECRET_ACCESS_KEY: "server-secret",
     };
     cairn = await startCairnProcess(port, env);
     user = await RemoteCairn.signUp(cairn.url, "slurm");
@@ -81,6 +83,12 @@ describe("jobs on a real Slurm cluster", () => {
     expect(text).not.toContain("MISMATCH");
     expect(text).toContain("stdout: cuda=0");
     expect(text).toMatch(/stdout: read-only append (EACCES|EROFS|EPERM)/);
+  });
+
+  it("keeps the server's environment out of the job", async () => {
+    const job = await user.launch({ name: "slurm-env", type: "training", command: ["sh", "-c", 'echo "secret=${AWS_SECRET_ACCESS_KEY:-none} data=${CAIRN_DATA_DIR:-none} token=${CAIRN_JOB_TOKEN:-none}"'] });
+    expect((await user.finished(job.id)).status).toBe("succeeded");
+    expect(await user.logText(job.id)).toContain("stdout: secret=none data=none token=none");
   });
 
   it("refuses what Slurm or the runner cannot honour, in Slurm's own words, leaving no job", async () => {

@@ -44,7 +44,7 @@ function tokenUser(token: string): string | null {
 
 /**
  * The job's options as v0.0.38 `job` properties. `environment` is required by slurmrestd ("environment
- * must be set"); like `sbatch --export=NONE` it carries nothing of the server's but PATH, since the
+ * must be set"); like the CLI runner's clean sbatch environment it carries nothing of the server's but PATH, since the
  * batch script exports the agent's variables itself. GPUs go as `gres` (slurmctld records them as
  * `tres_per_node` `gres:gpu:N`, as for `--gres=gpu:N`); `tres_per_node` is not a field slurmrestd takes.
  */

@@ -99,18 +99,31 @@ export async function prepareBatchJob(launch: AgentLaunch): Promise<SlurmBatchJo
   };
 }
 
-/** The spec as `sbatch` flags; `--export=NONE` keeps the submitter's environment out of the job. */
+/**
+ * The spec as `sbatch` flags. The job's environment is what `sbatchEnvironment` gives sbatch
+ * (`--export=ALL` of a clean environment): `--export=NONE` or `NIL` would keep the server's out
+ * too, but they cost slurmd ~1.2 s per job on 22.05 (measured: 2.1 s to a first line against 0.87 s).
+ */
 export function sbatchOptions(spec: SlurmJobSpec): string[] {
   return [
     "--parsable",
     `--job-name=${spec.name}`,
     `--output=${spec.output}`,
     `--chdir=${spec.workDir}`,
-    "--export=NONE",
+    "--export=ALL",
     ...(spec.partition ? [`--partition=${spec.partition}`] : []),
     ...(spec.timeLimitMinutes ? [`--time=${spec.timeLimitMinutes}`] : []),
     ...(spec.cpusPerTask ? [`--cpus-per-task=${spec.cpusPerTask}`] : []),
     ...(spec.memoryMb ? [`--mem=${spec.memoryMb}M`] : []),
     ...(spec.gpus ? [`--gres=gpu:${spec.gpus}`] : []),
   ];
+}
+
+/** Slurm's own settings of the server's environment (SLURM_CONF, …) and PATH: all sbatch passes on to the job. */
+export function sbatchEnvironment(): NodeJS.ProcessEnv {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && (key.startsWith("SLURM_") || key === "PATH" || key === "LANG" || key === "TZ")) env[key] = value;
+  }
+  return env as NodeJS.ProcessEnv;
 }

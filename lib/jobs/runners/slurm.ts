@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Job } from "@/lib/db/schema";
 import { RunnerRefusal, type AgentLaunch, type EngineState, type JobRunner } from "../runner";
-import { engineState, prepareBatchJob, refusedField, sbatchOptions } from "./slurm-script";
+import { engineState, prepareBatchJob, refusedField, sbatchEnvironment, sbatchOptions } from "./slurm-script";
 
 const run = promisify(execFile);
 
@@ -17,7 +17,7 @@ function slurmWords(stderr: string): string {
  * Runs each job's agent as a Slurm batch job (`sbatch`), with the job's partition, time limit,
  * CPUs, memory and GPUs (`--gres=gpu:N`). The job directory lives under `CAIRN_SLURM_WORK_DIR`, a
  * path the server and the compute nodes share; the batch script exports only the agent's own
- * variables (`--export=NONE`), so none of the server's environment reaches the cluster.
+ * variables, and sbatch runs with a clean environment, so none of the server's reaches the cluster.
  */
 export class SlurmRunner implements JobRunner {
   readonly kind = "slurm" as const;
@@ -28,7 +28,7 @@ export class SlurmRunner implements JobRunner {
     const { scriptPath, spec } = await prepareBatchJob(launch);
     const options = sbatchOptions(spec);
     try {
-      const { stdout } = await run("sbatch", [...options, scriptPath], { timeout: 30_000 });
+      const { stdout } = await run("sbatch", [...options, scriptPath], { timeout: 30_000, env: sbatchEnvironment() });
       const id = stdout.trim().split(";")[0] ?? "";
       if (!/^\d+$/.test(id)) throw new Error(`sbatch answered '${stdout.trim()}'`);
       return { runnerJobId: id };
