@@ -52,6 +52,8 @@ const nextConfig: NextConfig = {
     "teeny-request",
     "google-auth-library",
   ],
+  // A build directory of its own lets a second dev server run beside the first on one checkout.
+  distDir: process.env.CAIRN_NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
   async headers() {
     return [

@@ -27,6 +27,7 @@ const PACKAGES = [
   { name: "tar", present: () => onPath("tar") }, // archive fixtures
   { name: "openssh-server", present: () => executable("/usr/sbin/sshd") }, // git-over-ssh source tests
   { name: "slurm-wlm", present: () => ["/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/bin/sbatch"].every(executable) }, // Slurm job tests
+  { name: "slurmrestd", present: () => executable("/usr/sbin/slurmrestd") }, // the Slurm REST runner tests
   { name: "munge", present: () => executable("/usr/sbin/munged") }, // Slurm's authentication
   { name: "python3-torch", present: torchInstalled }, // checkpoint fixtures and jobs
   { name: "rclone", present: () => executable("/usr/bin/rclone") }, // cloud mount/copy tests

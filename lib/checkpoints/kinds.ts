@@ -17,10 +17,10 @@ export const isComplete = (status: CheckpointStatus): boolean => status === "rea
 
 /**
  * Where a checkpoint's files came from: a local upload, one of the registered source types (their
- * specs, in `lib/sources/specs.ts`), or a job's output. `local` and `job` have no adapter.
+ * specs, in `lib/sources/specs.ts`), a job's output, or another checkpoint (`derived`). `local`, `job` and `derived` have no adapter.
  */
-export type SourceType = "local" | RegisteredSourceType | "job";
-export const sourceTypes: readonly [SourceType, ...SourceType[]] = ["local", ...sourceSpecTypes, "job"];
+export type SourceType = "local" | RegisteredSourceType | "job" | "derived";
+export const sourceTypes: readonly [SourceType, ...SourceType[]] = ["local", ...sourceSpecTypes, "job", "derived"];
 
 export const visibilities = ["private", "public"] as const;
 export type Visibility = (typeof visibilities)[number];

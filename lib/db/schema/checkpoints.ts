@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -49,6 +50,12 @@ export const checkpoints = pgTable(
     producedByJobId: uuid("produced_by_job_id"),
     /** The training step read from the captured directory's name (`step-2000`, `checkpoint-500`). */
     step: integer("step"),
+    /** Model facts read from the files' headers once the checkpoint is ready (`status.model`); null until read. */
+    model: jsonb("model").$type<Record<string, unknown>>(),
+    /** Kept by every retention policy. */
+    pinned: boolean("pinned").notNull().default(false),
+    /** The checkpoint this one was derived from (source type `derived`), sharing its blobs. */
+    derivedFromId: uuid("derived_from_id"),
   },
   (t) => [
     uniqueIndex("checkpoints_org_name_live_idx").on(t.orgId, t.name).where(sql`${t.deletedAt} is null`),
@@ -102,6 +109,32 @@ export const uploads = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("uploads_checkpoint_idx").on(t.checkpointId), index("uploads_org_idx").on(t.orgId, t.status)],
+);
+
+/** Per-tensor SHA-256s of one blob, computed once in the background for tensor diffs. */
+export const blobTensorDigests = pgTable("blob_tensor_digests", {
+  sha256: text("sha256").primaryKey(),
+  status: text("status", { enum: ["computing", "ready", "failed"] }).notNull(),
+  /** `{name: {dtype, shape, parameters, sha256}}`; null while computing or when the format has no tensors. */
+  tensors: jsonb("tensors").$type<Record<string, unknown>>(),
+  problem: text("problem"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Who accepted a public checkpoint's license, and when (once per user and checkpoint). */
+export const licenseAcceptances = pgTable(
+  "license_acceptances",
+  {
+    checkpointId: uuid("checkpoint_id")
+      .notNull()
+      .references(() => checkpoints.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    license: text("license"),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.checkpointId, t.userId] })],
 );
 
 /** Every blob the store holds; rows nobody references are collected after a grace period. */

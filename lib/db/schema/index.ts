@@ -4,3 +4,4 @@ export * from "./connections";
 export * from "./exports";
 export * from "./jobs";
 export * from "./rate-limits";
+export * from "./retention";
