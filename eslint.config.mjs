@@ -16,7 +16,7 @@ const serverModules = [
     message: serverOnly("A source adapter (spec.ts files, specs.ts and types.ts are browser-safe)"),
   },
   { regex: "^@/lib/jobs(/(?!kinds$)|$)", message: serverOnly("lib/jobs (but kinds.ts)") },
-  { regex: "^@/lib/checkpoints/(?!(kinds|naming|source-types)$)", message: serverOnly("This checkpoint module (kinds, naming and source-types are shared)") },
+  { regex: "^@/lib/checkpoints/(?!(kinds|naming|source-types|path-globs|derive-rule)$)", message: serverOnly("This checkpoint module (kinds, naming, source-types, path-globs and derive-rule are shared)") },
   { regex: "^@/lib/(connections|ingest|export)(/|$)|^@/lib/maintenance$", message: serverOnly("This service") },
 ];
 
@@ -24,7 +24,8 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: [".next/**", "node_modules/**", ".data/**", ".test-data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+    // .next-*: the build directories of dev servers started with CAIRN_NEXT_DIST_DIR.
+    ignores: [".next/**", ".next-*/**", "node_modules/**", ".data/**", ".test-data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
   },
   {
     rules: {

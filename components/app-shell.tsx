@@ -2,10 +2,11 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { CairnMark } from "./cairn-mark";
 import { MainNav } from "./main-nav";
+import { MobileNav } from "./mobile-nav";
 import { OrgSwitcher } from "./org-switcher";
 import { UserMenu } from "./user-menu";
 
-/** The console frame: brand, navigation, organization and account in one top bar. */
+/** The console frame: brand, navigation, organization and account in one top bar (a menu on narrow screens). */
 export function AppShell({ email, children }: { email: string; children: ReactNode }) {
   return (
     <div className="flex min-h-screen flex-col">
@@ -17,8 +18,11 @@ export function AppShell({ email, children }: { email: string; children: ReactNo
           </Link>
           <MainNav />
           <div className="ml-auto flex items-center gap-3">
-            <OrgSwitcher />
+            <div className="hidden xl:block">
+              <OrgSwitcher />
+            </div>
             <UserMenu email={email} />
+            <MobileNav email={email} />
           </div>
         </div>
       </header>

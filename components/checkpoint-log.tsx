@@ -2,6 +2,7 @@
 
 import { useCheckpointLogs } from "@/lib/hooks/use-checkpoints";
 import { Badge } from "./ui/badge";
+import { cn } from "./ui/cn";
 import { ErrorState } from "./ui/error-state";
 import { Skeleton } from "./ui/skeleton";
 
@@ -32,7 +33,8 @@ export function CheckpointLog({ checkpointId, live }: { checkpointId: string; li
                 {new Date(entry.at).toLocaleTimeString()}
               </time>
               {entry.level !== "info" && <Badge tone={entry.level === "error" ? "danger" : "warning"}>{entry.level}</Badge>}
-              <span className={entry.level === "error" ? "text-red-700" : "text-zinc-700"}>{entry.message}</span>
+              {/* Long file paths break anywhere rather than widen the card. */}
+              <span className={cn("min-w-0 [overflow-wrap:anywhere]", entry.level === "error" ? "text-red-700" : "text-zinc-700")}>{entry.message}</span>
             </li>
           ))}
         </ol>

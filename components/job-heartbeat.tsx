@@ -39,7 +39,8 @@ export function JobHeartbeat({ at, status }: { at: string | null; status: JobSta
       title={stale ? `${title}. The agent normally reports every second; if it stays silent, Cairn fails the job as "agent lost".` : title}
       className={cn("inline-block tabular-nums", stale && "font-medium text-amber-700")}
     >
-      <span className="inline-flex items-center gap-1.5 whitespace-nowrap">
+      {/* May wrap: on a phone the facts' column is narrower than "last heartbeat 25 min ago". */}
+      <span className="inline-flex items-center gap-1.5">
         {stale ? (
           <svg aria-hidden viewBox="0 0 16 16" className="size-3.5 shrink-0" fill="currentColor">
             <path d="M8 1.5a1 1 0 0 1 .87.5l6 10.5A1 1 0 0 1 14 14H2a1 1 0 0 1-.87-1.5l6-10.5A1 1 0 0 1 8 1.5Zm0 4a.75.75 0 0 0-.75.75v3a.75.75 0 0 0 1.5 0v-3A.75.75 0 0 0 8 5.5Zm0 6.75a.9.9 0 1 0 0-1.8.9.9 0 0 0 0 1.8Z" />

@@ -2,24 +2,21 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { isCurrentSection, navLinks } from "./nav-links";
 import { cn } from "./ui/cn";
 
-const links = [
-  { href: "/checkpoints", label: "Checkpoints" },
-  { href: "/jobs", label: "Jobs" },
-  { href: "/catalog", label: "Catalog" },
-  { href: "/connections", label: "Connections" },
-  { href: "/tokens", label: "Tokens" },
-  { href: "/members", label: "Members" },
-];
-
+/**
+ * The top bar's links, from the `xl` breakpoint up (all sections, a long organization name and the
+ * account need about 1200 px); narrower screens get `MobileNav`'s menu.
+ */
 export function MainNav() {
   const pathname = usePathname();
   return (
-    // On narrow screens the links scroll sideways instead of pushing the account menu off screen.
-    <nav aria-label="Main" className="flex min-w-0 items-center gap-1 overflow-x-auto [scrollbar-width:none]">
-      {links.map((link) => {
-        const active = pathname === link.href || pathname.startsWith(`${link.href}/`);
+    // Should a section be added past what fits, the links scroll sideways rather than push the
+    // account menu off screen.
+    <nav aria-label="Main" className="hidden min-w-0 items-center gap-1 overflow-x-auto [scrollbar-width:none] xl:flex">
+      {navLinks.map((link) => {
+        const active = isCurrentSection(pathname, link.href);
         return (
           <Link
             key={link.href}

@@ -35,7 +35,7 @@ export function MemberList({ currentUserId }: { currentUserId?: string }) {
       <TableBody>
         {members.data.items.map((member) => (
           <TableRow key={member.userId}>
-            <TableCell className="font-medium text-zinc-900">
+            <TableCell className="font-medium whitespace-nowrap text-zinc-900">
               {member.name ?? <span className="text-zinc-400">—</span>}
               {member.userId === currentUserId && <span className="ml-2 text-xs font-normal text-zinc-500">(you)</span>}
             </TableCell>
@@ -43,7 +43,7 @@ export function MemberList({ currentUserId }: { currentUserId?: string }) {
             <TableCell>
               <Badge tone={member.role === "owner" || member.role === "admin" ? "accent" : "neutral"}>{roleLabels[member.role]}</Badge>
             </TableCell>
-            <TableCell className="text-zinc-500">
+            <TableCell className="whitespace-nowrap text-zinc-500">
               <RelativeTime at={member.joinedAt} suffix=" ago" />
             </TableCell>
           </TableRow>

@@ -74,14 +74,14 @@ export function TokenList() {
         <TableBody>
           {tokens.data.items.map((token) => (
             <TableRow key={token.id}>
-              <TableCell className="font-medium text-zinc-900">{token.name}</TableCell>
-              <TableCell>
+              <TableCell className="min-w-40 font-medium break-words text-zinc-900">{token.name}</TableCell>
+              <TableCell className="whitespace-nowrap">
                 <code className="font-mono text-xs text-zinc-600">{token.prefix}…</code>
               </TableCell>
-              <TableCell className="text-zinc-500">
+              <TableCell className="whitespace-nowrap text-zinc-500">
                 <RelativeTime at={token.createdAt} suffix=" ago" />
               </TableCell>
-              <TableCell className="text-zinc-500">{token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} suffix=" ago" /> : "Never"}</TableCell>
+              <TableCell className="whitespace-nowrap text-zinc-500">{token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} suffix=" ago" /> : "Never"}</TableCell>
               <TableCell className="text-right">
                 <Button variant="ghost" size="sm" className="text-red-600 hover:bg-red-50 hover:text-red-700" onClick={() => setRevoking(token)} aria-label={`Revoke ${token.name}`}>
                   Revoke

@@ -33,7 +33,7 @@ test("--help works on every command", async () => {
     [], ["login"], ["checkpoint"], ["checkpoint", "push"], ["checkpoint", "list"], ["checkpoint", "inspect"],
     ["checkpoint", "fetch"], ["checkpoint", "export"], ["checkpoint", "delete"],
     ["connection"], ["connection", "create"], ["connection", "list"], ["connection", "delete"],
-    ["job"], ["job", "run"], ["job", "logs"], ["job", "stop"],
+    ["job"], ["job", "run"], ["job", "list"], ["job", "inspect"], ["job", "logs"], ["job", "stop"],
   ];
   for (const command of commands) {
     const result = await cairn([...command, "--help"], env);

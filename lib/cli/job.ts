@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
-import { ApiClient, seg } from "./client";
+import { stringify } from "yaml";
+import { ApiClient, CairnApiError, seg } from "./client";
 import { CliError } from "./config";
 import { collect, parsePairs } from "./args";
+import { JOB_COLUMNS, jobRows, renderTable } from "./table";
 import type { Job } from "./types";
 
 type RunOptions = {
   checkpoint?: string[];
+  publicCheckpoint?: string[];
   type: string;
   env?: string[];
   captureOutputs: boolean;
@@ -38,14 +41,35 @@ function positiveNumber(flag: string) {
 
 const FINISHED = new Set(["succeeded", "failed", "stopped"]);
 
+type Attachment = { ref: string; public?: true };
+
+/** The API names a refused attachment `checkpoints.<n>.ref`; say which flag it came from instead. */
+function attachmentError(error: unknown, attachments: Attachment[]): unknown {
+  if (!(error instanceof CairnApiError) || error.code !== "validation_failed") return error;
+  const fields = (error.details?.fields ?? {}) as Record<string, string>;
+  const problems = Object.entries(fields).flatMap(([field, message]) => {
+    const attachment = attachments[Number(/^checkpoints\.(\d+)\.ref$/.exec(field)?.[1] ?? Number.NaN)];
+    if (!attachment) return [];
+    const flag = attachment.public ? "--public-checkpoint" : "--checkpoint";
+    const list = attachment.public ? "cairn checkpoint list --visibility public" : "cairn checkpoint list";
+    return [`${flag} ${attachment.ref}: ${message.replace(/ Pick a checkpoint from the list\.$/, ` See \`${list}\`.`)}`];
+  });
+  return problems.length === 0 ? error : new CliError(problems.join("\n"));
+}
+
 async function run(name: string, command: string[], options: RunOptions): Promise<void> {
   if (command.length === 0) throw new CliError("Give the command after --: cairn job run <name> --checkpoint <ref> -- python train.py");
   const client = await ApiClient.fromEnvironment();
+  // Own checkpoints first: the first attached one is TRAINML_CHECKPOINT_PATH.
+  const attachments: Attachment[] = [
+    ...(options.checkpoint ?? []).map((ref) => ({ ref })),
+    ...(options.publicCheckpoint ?? []).map((ref) => ({ ref, public: true as const })),
+  ];
   const job = await client.post<Job>("/jobs", {
     name,
     type: options.type,
     command,
-    checkpoints: (options.checkpoint ?? []).map((ref) => ({ ref })),
+    checkpoints: attachments,
     captureOutputs: options.captureOutputs,
     env: parsePairs(options.env ?? [], "--env"),
     resources: {
@@ -56,6 +80,8 @@ async function run(name: string, command: string[], options: RunOptions): Promis
     },
     ...(options.partition ? { partition: options.partition } : {}),
     ...(options.image ? { image: options.image } : {}),
+  }).catch((error: unknown) => {
+    throw attachmentError(error, attachments);
   });
   console.log(options.json ? JSON.stringify(job, null, 2) : `Job '${job.name}' is ${job.status} (id ${job.id}). Follow it with \`cairn job logs ${job.name} --follow\`.`);
 }
@@ -95,10 +121,38 @@ async function logs(ref: string, options: { follow?: boolean }): Promise<void> {
   }
 }
 
-async function stop(ref: string): Promise<void> {
+/** A job that is not there: the server's words, and where to look instead. */
+function jobNotFound(error: unknown): unknown {
+  if (error instanceof CairnApiError && error.code === "not_found") return new CliError(`${error.message} See \`cairn job list\` for this organization's jobs.`);
+  return error;
+}
+
+const getJob = (client: ApiClient, ref: string) => client.get<Job>(`/jobs/${seg(ref)}`).catch((error: unknown) => Promise.reject(jobNotFound(error)));
+
+type ListOptions = { status?: string; type?: string; query?: string; limit?: string; json?: boolean };
+
+async function list(options: ListOptions): Promise<void> {
   const client = await ApiClient.fromEnvironment();
-  const job = await client.post<Job>(`/jobs/${seg(ref)}/stop`);
-  console.log(`Job '${job.name ?? ref}' is ${job.status ?? "stopping"}.`);
+  const max = options.limit ? Number(options.limit) : Number.POSITIVE_INFINITY;
+  if (!(max > 0)) throw new CliError("--limit must be a positive number.");
+  const items = await client.all<Job>("/jobs", { status: options.status, type: options.type, q: options.query }, max);
+  if (options.json) console.log(JSON.stringify(items, null, 2));
+  else if (items.length === 0 && (options.status || options.type || options.query)) console.log("No jobs match these filters.");
+  else if (items.length === 0) console.log("No jobs. Start one with `cairn job run <name> --checkpoint <ref> -- <command>`.");
+  else console.log(renderTable(JOB_COLUMNS, jobRows(items)));
+}
+
+async function inspect(ref: string, options: { json?: boolean }): Promise<void> {
+  const job = await getJob(await ApiClient.fromEnvironment(), ref);
+  process.stdout.write(options.json ? `${JSON.stringify(job, null, 2)}\n` : stringify(job, { lineWidth: 0 }));
+}
+
+async function stop(ref: string, options: { json?: boolean }): Promise<void> {
+  const client = await ApiClient.fromEnvironment();
+  const job = await client.post<Job>(`/jobs/${seg(ref)}/stop`).catch((error: unknown) => Promise.reject(jobNotFound(error)));
+  if (options.json) console.log(JSON.stringify(job, null, 2));
+  else if (job.status === "running") console.log(`Job '${job.name}' is stopping: its command gets SIGTERM, then SIGKILL after the grace period. Follow it with \`cairn job logs ${job.name} --follow\`.`);
+  else console.log(`Job '${job.name}' is ${job.status}.`);
 }
 
 export function registerJob(program: Command): void {
@@ -107,7 +161,8 @@ export function registerJob(program: Command): void {
   job
     .command("run <name> [command...]")
     .description("Start a job with checkpoints attached; the command follows --")
-    .option("--checkpoint <ref>", "a checkpoint to attach, by name or id (repeatable)", collect)
+    .option("--checkpoint <ref>", "a checkpoint of this organization to attach, by name or id (repeatable)", collect)
+    .option("--public-checkpoint <name>", "a checkpoint from the public catalog to attach, by name or id (repeatable)", collect)
     .option("--type <type>", "training, fine-tuning or inference", "training")
     .option("-e, --env <KEY=VALUE>", "an environment variable for the job (repeatable)", collect)
     .option("--no-capture-outputs", "do not turn FLEXAI_OUTPUT_CHECKPOINT_DIR into checkpoints")
@@ -120,7 +175,7 @@ export function registerJob(program: Command): void {
     .option("--json", "print the job as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  cairn job run finetune-1 --checkpoint mistral-500 --env LR=3e-5 -- python train.py --epochs 2\n  cairn job run llama-sft --gpus 4 --partition a100 --time-limit 600 --checkpoint llama-7b -- python sft.py",
+      "\nExamples:\n  cairn job run finetune-1 --checkpoint mistral-500 --env LR=3e-5 -- python train.py --epochs 2\n  cairn job run eval-1 --type inference --public-checkpoint llama-3-8b -- python eval.py\n  cairn job run llama-sft --gpus 4 --partition a100 --time-limit 600 --checkpoint llama-7b -- python sft.py\n\nEach checkpoint is mounted at $FLEXAI_INPUT_CHECKPOINT_DIR/<name>; the first --checkpoint (or, without one,\nthe first --public-checkpoint) is also TRAINML_CHECKPOINT_PATH.",
     )
     .action(run);
 
@@ -130,7 +185,28 @@ export function registerJob(program: Command): void {
     .option("-f, --follow", "keep printing until the job finishes; exit non-zero unless it succeeded")
     .action(logs);
 
-  job.command("stop <ref>").description("Stop a queued or running job").action(stop);
+  job
+    .command("list")
+    .alias("ls")
+    .description("List jobs, newest first: NAME | TYPE | STATUS | CHECKPOINTS | OUTPUTS | CREATED AT")
+    .option("--status <status>", "only this status: queued, running, succeeded, failed, stopped")
+    .option("--type <type>", "only this type: training, fine-tuning, inference")
+    .option("-q, --query <text>", "only names matching this text")
+    .option("--limit <n>", "at most this many")
+    .option("--json", "print the jobs as JSON")
+    .action(list);
+
+  job
+    .command("inspect <ref>")
+    .description("Show a job (name or id) as YAML, or JSON with --json: command, checkpoints, outputs, captures, runner")
+    .option("--json", "print JSON instead of YAML")
+    .action(inspect);
+
+  job
+    .command("stop <ref>")
+    .description("Stop a queued or running job")
+    .option("--json", "print the job as JSON")
+    .action(stop);
 
   job
     .command("agent")

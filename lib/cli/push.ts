@@ -11,6 +11,8 @@ import { formatBytes } from "./table";
 import type { CheckpointFile, CheckpointObject } from "./types";
 
 export type UploadItem = { local: string; path: string; size: number; mtimeMs: number };
+/** `sources`: each `--file` source as an absolute path (directories end in `/`), recorded as `spec.fromLocalFiles`. */
+export type UploadPlan = { items: UploadItem[]; sources: string[] };
 
 async function walk(dir: string): Promise<string[]> {
   const found: string[] = [];
@@ -23,12 +25,14 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 /** What each `--file` names: a file under its basename (or the given path), a directory recursively. */
-export async function planUploads(rawArgs: string[]): Promise<UploadItem[]> {
+export async function planUploads(rawArgs: string[]): Promise<UploadPlan> {
   const args: FileArg[] = rawArgs.map((raw) => parseFileArg(raw, (candidate) => existsSync(candidate)));
   const items: UploadItem[] = [];
+  const sources = new Set<string>();
   for (const { source, target } of args) {
     const info = await stat(source).catch(() => null);
     if (!info) throw new CliError(`--file ${source}: no such file or directory.`);
+    sources.add(info.isDirectory() ? `${path.resolve(source)}${path.sep}` : path.resolve(source));
     if (info.isDirectory()) {
       for (const local of await walk(source)) {
         const relative = path.relative(source, local).split(path.sep).join("/");
@@ -48,7 +52,7 @@ export async function planUploads(rawArgs: string[]): Promise<UploadItem[]> {
     if (other) throw new CliError(`Both ${other} and ${item.local} would be stored as '${item.path}'; give one a different checkpoint path with --file <source>=<path>.`);
     seen.set(item.path, item.local);
   }
-  return items;
+  return { items, sources: [...sources] };
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -58,9 +62,9 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 /** A new local checkpoint, or the same-named one a previous push left `uploading`, to resume it. */
-async function openLocalCheckpoint(client: ApiClient, name: string): Promise<{ checkpoint: CheckpointObject; resumed: boolean }> {
+async function openLocalCheckpoint(client: ApiClient, name: string, fromLocalFiles: string[]): Promise<{ checkpoint: CheckpointObject; resumed: boolean }> {
   try {
-    return { checkpoint: await client.post<CheckpointObject>("/checkpoints", { name, sourceType: "local" }), resumed: false };
+    return { checkpoint: await client.post<CheckpointObject>("/checkpoints", { name, sourceType: "local", fromLocalFiles }), resumed: false };
   } catch (error) {
     if (!(error instanceof CairnApiError) || error.code !== "conflict") throw error;
     const existing = await client.get<CheckpointObject>(`/checkpoints/${seg(name)}`).catch(() => null);
@@ -82,8 +86,8 @@ async function alreadyStored(client: ApiClient, checkpointId: string, items: Upl
 }
 
 /** `cairn checkpoint push --file …`: tus uploads, several at once and resumable, then commit. */
-export async function pushLocal(client: ApiClient, name: string, items: UploadItem[], parallel: number): Promise<CheckpointObject> {
-  const { checkpoint, resumed } = await openLocalCheckpoint(client, name);
+export async function pushLocal(client: ApiClient, name: string, { items, sources }: UploadPlan, parallel: number): Promise<CheckpointObject> {
+  const { checkpoint, resumed } = await openLocalCheckpoint(client, name, sources);
   const id = checkpoint.metadata.id;
   const skip = resumed ? await alreadyStored(client, id, items) : new Set<string>();
   if (resumed) process.stderr.write(`Resuming the unfinished push of '${name}' (${skip.size} of ${items.length} files already stored).\n`);

@@ -32,3 +32,27 @@ export function checkpointRows(items: ListedCheckpoint[], now: Date = new Date()
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
 }
+
+type ListedJob = {
+  name: string;
+  type: string;
+  status: string;
+  exitCode: number | null;
+  checkpoints: { name: string }[];
+  outputs: string[];
+  createdAt: string;
+};
+
+export const JOB_COLUMNS = ["NAME", "TYPE", "STATUS", "CHECKPOINTS", "OUTPUTS", "CREATED AT"];
+
+/** The rows of `cairn job list`: `failed (exit 2)`, the attached checkpoints by name, `3m`. */
+export function jobRows(items: ListedJob[], now: Date = new Date()): string[][] {
+  return items.map((job) => [
+    job.name,
+    job.type,
+    job.exitCode === null || job.status === "succeeded" ? job.status : `${job.status} (exit ${job.exitCode})`,
+    job.checkpoints.map((c) => c.name).join(", ") || "-",
+    String(job.outputs.length),
+    formatAge(job.createdAt, now),
+  ]);
+}

@@ -15,6 +15,7 @@ export type CheckpointObject = {
     fileCount: number;
     files?: CheckpointFile[];
     usedBy: { jobId: string; jobName: string; status: string }[];
+    storageProviderID?: string;
     createdAt: string;
     updatedAt: string;
     readyAt: string | null;
@@ -40,10 +41,13 @@ export type Job = {
   name: string;
   type: string;
   status: string;
+  message?: string | null;
   command: string[];
-  checkpoints: { id: string; name: string; mountPath: string }[];
+  checkpoints: { id: string; name: string; mountPath: string; public?: boolean }[];
   outputs: string[];
   exitCode: number | null;
+  runner?: string;
+  statusMessage?: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;

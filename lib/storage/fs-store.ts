@@ -38,12 +38,14 @@ const POSITIONAL_FLUSH_EVERY = 64 * 1024 * 1024;
 /** Blobs as files under `<root>/<aa>/<bb>/<sha256>`, written to `<root>/tmp` first. */
 export class FsBlobStore implements BlobStore {
   readonly kind = "fs" as const;
+  readonly id: string;
   private readonly tmpDir: string;
   /** The settle in flight per blob, so copies of one blob settle one after another. */
   private readonly settling = new Map<string, Promise<StoredBlob>>();
 
   constructor(private readonly root: string) {
     this.tmpDir = path.join(root, "tmp");
+    this.id = `filesystem:${path.resolve(root)}`;
   }
 
   get localRoot(): string {

@@ -46,12 +46,14 @@ export type S3BlobStoreOptions = {
  */
 export class S3BlobStore implements BlobStore {
   readonly kind = "s3" as const;
+  readonly id: string;
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly stagingDir: string;
 
   constructor(options: S3BlobStoreOptions) {
     this.bucket = options.bucket;
+    this.id = `s3:${options.bucket}`;
     this.stagingDir = options.stagingDir;
     this.client =
       options.client ??

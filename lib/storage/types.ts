@@ -34,6 +34,11 @@ export type PositionalWrite = Omit<PositionalFile, "finish"> & { finish(): Promi
  */
 export interface BlobStore {
   readonly kind: "fs" | "s3";
+  /**
+   * Which store holds the bytes, stable for as long as the configuration is: `filesystem:<root>` or
+   * `s3:<bucket>`. Checkpoints show it as `status.storageProviderID`.
+   */
+  readonly id: string;
   /** Streams bytes in, hashing them on the way; rejects with BlobTooLargeError past `maxBytes`. */
   put(source: Readable | AsyncIterable<Uint8Array>, opts?: PutOptions): Promise<StoredBlob>;
   /**

@@ -26,6 +26,9 @@ export async function writeRandomFile(file: string, bytes: number): Promise<stri
   return hash.digest("hex");
 }
 
+/** SHA-256 (hex) of bytes held in memory. */
+export const sha256 = (data: Buffer | Uint8Array | string) => createHash("sha256").update(data).digest("hex");
+
 /** SHA-256 (hex) of a byte stream: a file read, an S3 object's body. */
 export async function sha256Of(source: AsyncIterable<Uint8Array>): Promise<string> {
   const hash = createHash("sha256");

@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as users from "@/app/api/v1/users/route";
 import * as tokens from "@/app/api/v1/tokens/route";
 import * as token from "@/app/api/v1/tokens/[id]/route";
 import * as me from "@/app/api/v1/me/route";
 import * as members from "@/app/api/v1/orgs/current/members/route";
 import * as checkpoints from "@/app/api/v1/checkpoints/route";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import { call, expectError, json, signUpWithToken, testDatabases, useApiSuite, type Envelope } from "../helpers/api-suite";
+
+const signUp = (email: string, password = "long enough") => call(users.POST, "/api/v1/users", { method: "POST", body: { email, password } });
 
 describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-
-  beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database.close();
-    data.cleanup();
-  });
+  const suite = useApiSuite(kind);
 
   it("signs up a user who owns a new organization", async () => {
     const response = await call(users.POST, "/api/v1/users", {
@@ -33,7 +23,8 @@ describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
   });
 
   it("answers 409 for an email that exists, whatever its case", async () => {
-    const response = await call(users.POST, "/api/v1/users", { method: "POST", body: { email: "ADA@example.com", password: "long enough" } });
+    expect((await signUp("Grace@Example.com")).status).toBe(201);
+    const response = await signUp("GRACE@example.com");
     expect(response.status).toBe(409);
     expect(await json(response)).toEqual({
       error: { code: "conflict", message: "An account with this email already exists. Sign in instead." },
@@ -43,9 +34,9 @@ describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
   it("answers 422 naming the field for a short password", async () => {
     const response = await call(users.POST, "/api/v1/users", { method: "POST", body: { email: "b@example.com", password: "short" } });
     expect(response.status).toBe(422);
-    const body = await json<{ error: { code: string; message: string; details: { fields: Record<string, string> } } }>(response);
+    const body = await json<Envelope>(response);
     expect(body.error.code).toBe("validation_failed");
-    expect(body.error.details.fields).toEqual({ password: "Use at least 8 characters" });
+    expect(body.error.details?.fields).toEqual({ password: "Use at least 8 characters" });
     expect(body.error.message).toContain("password");
   });
 
@@ -65,17 +56,17 @@ describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
     process.env.CAIRN_SIGNUP = "false";
     try {
       const response = await call(users.POST, "/api/v1/users", { method: "POST", body: { email: "c@example.com", password: "long enough" } });
-      expect(response.status).toBe(403);
-      expect((await json<{ error: { code: string } }>(response)).error.code).toBe("forbidden");
+      await expectError(response, 403, "forbidden");
     } finally {
       delete process.env.CAIRN_SIGNUP;
     }
   });
 
   it("issues a token with Basic auth, shows it once, stores only its hash", async () => {
+    expect((await signUp("lin@example.com")).status).toBe(201);
     const issued = await call(tokens.POST, "/api/v1/tokens", {
       method: "POST",
-      basic: ["ada@example.com", "long enough"],
+      basic: ["lin@example.com", "long enough"],
       body: { name: "laptop" },
     });
     expect(issued.status).toBe(201);
@@ -93,7 +84,7 @@ describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
     expect(listed.items[0]).toMatchObject({ id: created.id, name: "laptop" });
     expect(JSON.stringify(listed)).not.toContain(created.token);
 
-    const stored = await database.pglite?.query<{ token_hash: string }>("select token_hash from api_tokens");
+    const stored = await suite.database.pglite?.query<{ token_hash: string }>("select token_hash from api_tokens where id = $1", [created.id]);
     if (stored) expect(stored.rows[0].token_hash).not.toContain(created.token);
 
     const revoked = await call(token.DELETE, `/api/v1/tokens/${created.id}`, { method: "DELETE", token: created.token, params: { id: created.id } });
@@ -103,10 +94,11 @@ describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
   });
 
   it("refuses wrong Basic credentials and Basic on ordinary routes", async () => {
-    const wrong = await call(tokens.POST, "/api/v1/tokens", { method: "POST", basic: ["ada@example.com", "nope nope"], body: { name: "x" } });
+    expect((await signUp("basic@example.com")).status).toBe(201);
+    const wrong = await call(tokens.POST, "/api/v1/tokens", { method: "POST", basic: ["basic@example.com", "nope nope"], body: { name: "x" } });
     expect(wrong.status).toBe(401);
     expect(await json(wrong)).toEqual({ error: { code: "unauthorized", message: "Wrong email or password." } });
-    const basicElsewhere = await call(checkpoints.GET, "/api/v1/checkpoints", { basic: ["ada@example.com", "long enough"] });
+    const basicElsewhere = await call(checkpoints.GET, "/api/v1/checkpoints", { basic: ["basic@example.com", "long enough"] });
     expect(basicElsewhere.status).toBe(401);
   });
 
@@ -117,8 +109,7 @@ describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
       error: { code: "unauthorized", message: "Sign in, or send an API token as 'Authorization: Bearer <token>'." },
     });
     const bad = await call(checkpoints.GET, "/api/v1/checkpoints", { token: "cairn_not-a-token" });
-    expect(bad.status).toBe(401);
-    expect((await json<{ error: { code: string } }>(bad)).error.code).toBe("unauthorized");
+    await expectError(bad, 401, "unauthorized");
   });
 
   it("lets owners add members, and picks the org from the x-cairn-org header", async () => {
@@ -152,15 +143,13 @@ describe.each(testDatabases)("accounts and tokens on %s", (kind) => {
       headers: { "x-cairn-org": owner.orgId },
       body: { email: owner.email, role: "member" },
     });
-    expect(viewerAdds.status).toBe(403);
-    expect((await json<{ error: { code: string } }>(viewerAdds)).error.code).toBe("forbidden");
+    await expectError(viewerAdds, 403, "forbidden");
 
     const unknown = await call(members.POST, "/api/v1/orgs/current/members", {
       method: "POST",
       token: owner.token,
       body: { email: "nobody@example.com" },
     });
-    expect(unknown.status).toBe(404);
-    expect((await json<{ error: { message: string } }>(unknown)).error.message).toContain("Ask them to sign up first");
+    expect((await expectError(unknown, 404, "not_found")).error.message).toContain("Ask them to sign up first");
   });
 });

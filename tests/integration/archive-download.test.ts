@@ -4,18 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as list from "@/app/api/v1/checkpoints/route";
-import * as file from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
-import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
 import * as archive from "@/app/api/v1/checkpoints/[ref]/archive/route";
-import * as members from "@/app/api/v1/orgs/current/members/route";
 import { tarEntryHeader, tarSize } from "@/lib/archive/create-tar";
 import { zipSize } from "@/lib/archive/create-zip";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
-
-type Envelope = { error: { code: string; message: string } };
+import { addMember, call, createCheckpoint, expectError, readyCheckpoint, signUpWithToken, testDatabases, useApiSuite } from "../helpers/api-suite";
 
 // Paths that exercise every header form: short, ustar prefix split, pax (long and non-ASCII), nested.
 const longDir = `${"deep-folder-".repeat(12)}end`;
@@ -30,31 +22,15 @@ const contents: Record<string, Buffer> = {
 };
 
 describe.each(testDatabases)("Download all as tar and zip on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let owner: TestUser;
-  let stranger: TestUser;
+  const { owner, stranger } = useApiSuite(kind, { users: ["owner", "stranger"] }).users;
   let work: string;
 
   beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    owner = await signUpWithToken("archive");
-    stranger = await signUpWithToken("stranger");
     work = mkdtempSync(path.join(os.tmpdir(), "cairn-archive-dl-"));
-    await call(list.POST, "/x", { method: "POST", token: owner.token, body: { name: "llama-archive", sourceType: "local" } });
-    for (const [filePath, bytes] of Object.entries(contents)) {
-      const put = await call(file.PUT, "/x", { method: "PUT", token: owner.token, rawBody: new Uint8Array(bytes), params: { ref: "llama-archive", path: filePath.split("/") } });
-      expect(put.status, filePath).toBe(201);
-    }
-    expect((await call(commit.POST, "/x", { method: "POST", token: owner.token, params: { ref: "llama-archive" } })).status).toBe(200);
-    await call(list.POST, "/x", { method: "POST", token: owner.token, body: { name: "still-uploading", sourceType: "local" } });
+    await readyCheckpoint(owner, "llama-archive", contents);
+    expect((await createCheckpoint(owner, "still-uploading")).status).toBe(201);
   });
-  afterAll(async () => {
-    await database.close();
-    data.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   const download = (format: string, ref = "llama-archive", token = owner.token) =>
     call(archive.GET, "/x", { token, params: { ref }, query: { format } });
@@ -112,17 +88,12 @@ describe.each(testDatabases)("Download all as tar and zip on %s", (kind) => {
   });
 
   it("answers 409 for a checkpoint that is not ready, 400 for a bad format, 404 across orgs, and serves viewers", async () => {
-    const pending = await download("tar", "still-uploading");
-    expect(pending.status).toBe(409);
-    expect((await json<Envelope>(pending)).error).toMatchObject({ code: "conflict", message: expect.stringContaining("only a ready checkpoint can be downloaded") });
-    const bad = await download("rar");
-    expect(bad.status).toBe(400);
-    expect((await json<Envelope>(bad)).error.code).toBe("invalid_request");
-    const foreign = await download("zip", "llama-archive", stranger.token);
-    expect(foreign.status).toBe(404);
-    expect((await json<Envelope>(foreign)).error.code).toBe("not_found");
+    const pending = await expectError(await download("tar", "still-uploading"), 409, "conflict");
+    expect(pending.error.message).toContain("only a ready checkpoint can be downloaded");
+    await expectError(await download("rar"), 400, "invalid_request");
+    await expectError(await download("zip", "llama-archive", stranger.token), 404, "not_found");
     const viewer = await signUpWithToken("viewer");
-    await call(members.POST, "/x", { method: "POST", token: owner.token, body: { email: viewer.email, role: "viewer" } });
+    await addMember(owner, viewer, "viewer");
     const asViewer = await call(archive.GET, "/x", { token: viewer.token, headers: { "x-cairn-org": owner.orgId }, params: { ref: "llama-archive" }, query: { format: "tar" } });
     expect(asViewer.status).toBe(200);
     await asViewer.arrayBuffer();

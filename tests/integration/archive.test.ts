@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZipFile } from "yazl";
 import { archiveKind, archiveLimits, extractArchive, type ArchiveLimits } from "@/lib/archive/extract";
 import { PermanentSourceError } from "@/lib/sources/types";
+import { sha256 } from "../helpers/files";
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -95,8 +96,6 @@ function declareZipSize(zip: Buffer, index: number, uncompressedSize: number): B
   zip.writeUInt32LE(uncompressedSize, record.local + 22);
   return zip;
 }
-
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 let work: string;
 let scratch: string;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsBlobStore } from "@/lib/storage/fs-store";
 import { S3BlobStore } from "@/lib/storage/s3-store";
 import { BlobTooLargeError, type BlobStore } from "@/lib/storage/types";
+import { sha256 } from "../helpers/files";
 
 // s3rver ships no types; this is the slice of its API the suite uses.
 type S3rverOptions = {
@@ -91,8 +92,6 @@ const drivers: Driver[] = [
   },
 ];
 
-const sha256Of = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
 async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(await stream.toArray());
 }
@@ -142,7 +141,7 @@ describe.each(drivers)("$name blob store", (driver) => {
     const { store } = await server.fresh();
     let reported = 0;
     const blob = await store.put(Readable.from(bytes), { onBytes: (n) => (reported += n) });
-    expect(blob).toEqual({ sha256: sha256Of(bytes), size: bytes.length });
+    expect(blob).toEqual({ sha256: sha256(bytes), size: bytes.length });
     expect(reported).toBe(bytes.length);
     expect(await readAll(await store.get(blob.sha256))).toEqual(bytes);
   });
@@ -150,7 +149,7 @@ describe.each(drivers)("$name blob store", (driver) => {
   it("write resolves once the bytes are in, and names the blob only when durable settles", async () => {
     const { store, stored } = await server.fresh();
     const { blob, durable } = await store.write(Readable.from(bytes));
-    expect(blob).toEqual({ sha256: sha256Of(bytes), size: bytes.length });
+    expect(blob).toEqual({ sha256: sha256(bytes), size: bytes.length });
     await durable;
     expect(await store.has(blob.sha256)).toBe(true);
     expect(await stored()).toEqual([expect.stringMatching(new RegExp(`${blob.sha256}$`))]);
@@ -165,7 +164,7 @@ describe.each(drivers)("$name blob store", (driver) => {
   it("stores an empty blob", async () => {
     const { store } = await server.fresh();
     const blob = await store.put(Readable.from([]));
-    expect(blob).toEqual({ sha256: sha256Of(Buffer.alloc(0)), size: 0 });
+    expect(blob).toEqual({ sha256: sha256(Buffer.alloc(0)), size: 0 });
     expect((await readAll(await store.get(blob.sha256))).length).toBe(0);
   });
 
@@ -182,7 +181,7 @@ describe.each(drivers)("$name blob store", (driver) => {
   it("rejects a stream past maxBytes and leaves nothing behind", async () => {
     const { store, stored } = await server.fresh();
     await expect(store.put(Readable.from(bytes), { maxBytes: 999 })).rejects.toBeInstanceOf(BlobTooLargeError);
-    expect(await store.has(sha256Of(bytes))).toBe(false);
+    expect(await store.has(sha256(bytes))).toBe(false);
     expect(await stored()).toEqual([]);
   });
 
@@ -214,13 +213,13 @@ describe.each(drivers)("$name blob store", (driver) => {
     const { store, stored } = await server.fresh();
     const file = path.join(scratch, "checkpoint.bin");
     await writeFile(file, bytes);
-    expect(await store.putFile(file)).toEqual({ sha256: sha256Of(bytes), size: bytes.length });
+    expect(await store.putFile(file)).toEqual({ sha256: sha256(bytes), size: bytes.length });
     await expect(stat(file)).rejects.toMatchObject({ code: "ENOENT" });
-    expect(await readAll(await store.get(sha256Of(bytes)))).toEqual(bytes);
+    expect(await readAll(await store.get(sha256(bytes)))).toEqual(bytes);
 
     // The same bytes again, with the hash already known: still consumed, still stored once.
     await writeFile(file, bytes);
-    expect(await store.putFile(file, { sha256: sha256Of(bytes) })).toEqual({ sha256: sha256Of(bytes), size: 1000 });
+    expect(await store.putFile(file, { sha256: sha256(bytes) })).toEqual({ sha256: sha256(bytes), size: 1000 });
     await expect(stat(file)).rejects.toMatchObject({ code: "ENOENT" });
     expect(await stored()).toHaveLength(1);
   });

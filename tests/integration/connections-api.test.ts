@@ -1,42 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as list from "@/app/api/v1/connections/route";
 import * as one from "@/app/api/v1/connections/[ref]/route";
 import * as probe from "@/app/api/v1/connections/[ref]/test/route";
 import { openConnection } from "@/lib/connections/service";
 import { getDb } from "@/lib/db/client";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import { call, expectError, json, testDatabases, useApiSuite, type Envelope } from "../helpers/api-suite";
 
-type Envelope = { error: { code: string; message: string; details?: { fields?: Record<string, string> } } };
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/** An S3 connection's body, with the secret the tests look for. */
+const awsConnection = (name: string) => ({
+  name,
+  provider: "s3",
+  config: { region: "eu-west-1" },
+  secret: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: SECRET },
+});
 
 describe.each(testDatabases)("storage connections on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let owner: TestUser;
-  let stranger: TestUser;
-
-  beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    owner = await signUpWithToken("conn-owner");
-    stranger = await signUpWithToken("conn-stranger");
-  });
-  afterAll(async () => {
-    await database.close();
-    data.cleanup();
-  });
+  const suite = useApiSuite(kind, { users: ["owner", "stranger"] });
+  const { owner, stranger } = suite.users;
 
   const create = (body: unknown, token = owner.token) => call(list.POST, "/x", { method: "POST", token, body });
 
   it("creates a connection and never returns its secret", async () => {
-    const response = await create({
-      name: "aws-eu",
-      provider: "s3",
-      config: { region: "eu-west-1" },
-      secret: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: SECRET },
-    });
+    const response = await create(awsConnection("aws-eu"));
     expect(response.status).toBe(201);
     const body = await response.text();
     expect(body).not.toContain(SECRET);
@@ -54,13 +40,17 @@ describe.each(testDatabases)("storage connections on %s", (kind) => {
   });
 
   it("stores the secret encrypted (AES-256-GCM) and decrypts it for the server's own use", async () => {
+    expect((await create(awsConnection("aws-sealed"))).status).toBe(201);
+    const { database } = suite;
+    const sql = "select secret_ciphertext from connections where name = $1";
     const rows = database.pglite
-      ? (await database.pglite.query<{ secret_ciphertext: string }>("select secret_ciphertext from connections")).rows
-      : (await database.pool!.query<{ secret_ciphertext: string }>("select secret_ciphertext from connections")).rows;
+      ? (await database.pglite.query<{ secret_ciphertext: string }>(sql, ["aws-sealed"])).rows
+      : (await database.pool!.query<{ secret_ciphertext: string }>(sql, ["aws-sealed"])).rows;
+    expect(rows).toHaveLength(1);
     expect(rows[0].secret_ciphertext).toMatch(/^v1:/);
     expect(rows[0].secret_ciphertext).not.toContain(SECRET);
     expect(Buffer.from(rows[0].secret_ciphertext.slice(3), "base64").toString("latin1")).not.toContain(SECRET);
-    const opened = await openConnection(await getDb(), { orgId: owner.orgId, ref: "aws-eu" });
+    const opened = await openConnection(await getDb(), { orgId: owner.orgId, ref: "aws-sealed" });
     expect(opened.secret).toEqual({ accessKeyId: "AKIAEXAMPLE", secretAccessKey: SECRET });
   });
 
@@ -74,33 +64,34 @@ describe.each(testDatabases)("storage connections on %s", (kind) => {
     const badEndpoint = await create({ name: "y", provider: "s3", config: { endpoint: "not a url" }, secret: { accessKeyId: "a", secretAccessKey: "b" } });
     expect(badEndpoint.status).toBe(422);
     expect(Object.keys((await json<Envelope>(badEndpoint)).error.details?.fields ?? {})).toEqual(["config.endpoint"]);
-    const duplicate = await create({ name: "aws-eu", provider: "s3", secret: { accessKeyId: "a", secretAccessKey: "b" } });
+    expect((await create(awsConnection("aws-twice"))).status).toBe(201);
+    const duplicate = await create({ name: "aws-twice", provider: "s3", secret: { accessKeyId: "a", secretAccessKey: "b" } });
     expect(duplicate.status).toBe(409);
   });
 
   it("hides connections from other organizations (404) and deletes", async () => {
+    expect((await create(awsConnection("aws-hidden"))).status).toBe(201);
     for (const [handler, opts] of [
       [one.GET, {}],
       [one.DELETE, { method: "DELETE" }],
       [probe.POST, { method: "POST" }],
     ] as const) {
-      const response = await call(handler, "/x", { ...opts, token: stranger.token, params: { ref: "aws-eu" } });
-      expect(response.status).toBe(404);
-      expect((await json<Envelope>(response)).error.code).toBe("not_found");
+      await expectError(await call(handler, "/x", { ...opts, token: stranger.token, params: { ref: "aws-hidden" } }), 404, "not_found");
     }
     expect((await json<{ total: number }>(await call(list.GET, "/x", { token: stranger.token }))).total).toBe(0);
-    const deleted = await call(one.DELETE, "/x", { method: "DELETE", token: owner.token, params: { ref: "aws-eu" } });
+    const deleted = await call(one.DELETE, "/x", { method: "DELETE", token: owner.token, params: { ref: "aws-hidden" } });
     expect(deleted.status).toBe(204);
-    expect((await call(one.GET, "/x", { token: owner.token, params: { ref: "aws-eu" } })).status).toBe(404);
+    expect((await call(one.GET, "/x", { token: owner.token, params: { ref: "aws-hidden" } })).status).toBe(404);
   });
 
   it("tests a connection without leaking addresses it may not reach", async () => {
-    await create({
+    const created = await create({
       name: "minio-local",
       provider: "s3",
       config: { endpoint: "http://127.0.0.1:9", forcePathStyle: true },
       secret: { accessKeyId: "a", secretAccessKey: "b" },
     });
+    expect(created.status).toBe(201);
     const response = await call(probe.POST, "/x", { method: "POST", token: owner.token, params: { ref: "minio-local" } });
     expect(response.status).toBe(200);
     const result = await json<{ ok: boolean; message: string }>(response);

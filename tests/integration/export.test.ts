@@ -2,16 +2,13 @@ import { randomBytes } from "node:crypto";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as list from "@/app/api/v1/checkpoints/route";
 import * as one from "@/app/api/v1/checkpoints/[ref]/route";
 import * as file from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
-import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
 import * as logs from "@/app/api/v1/checkpoints/[ref]/logs/route";
 import * as exportRoute from "@/app/api/v1/checkpoints/[ref]/export/route";
 import * as exportsRoute from "@/app/api/v1/checkpoints/[ref]/exports/route";
 import * as archive from "@/app/api/v1/checkpoints/[ref]/archive/route";
 import * as connections from "@/app/api/v1/connections/route";
-import * as members from "@/app/api/v1/orgs/current/members/route";
 import type { ExportListResponse, ExportResponse } from "@/lib/api/schemas/exports";
 import { getDb } from "@/lib/db/client";
 import { insertExport } from "@/lib/db/queries/exports";
@@ -19,16 +16,11 @@ import { runExport } from "@/lib/export/run";
 import { recoverOrphanedExports, startExportWorkers } from "@/lib/export/worker";
 import { guardedAgents } from "@/lib/net/agents";
 import { ALLOW_ENV } from "@/lib/net/guard";
-import { stopBoss } from "@/lib/queue/boss";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
+import { addMember, call, createCheckpoint, expectError, getCheckpoint, json, readyCheckpoint, testDatabases, useApiSuite, type Envelope } from "../helpers/api-suite";
 import { startAzurite } from "../helpers/azurite";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
 import { startGcsPeer } from "../helpers/gcs-peer";
 import { startS3rver } from "../helpers/s3";
 
-type Envelope = { error: { code: string; message: string; details?: { fields?: Record<string, string> } } };
-type Checkpoint = { metadata: { id: string }; status: { status: string } };
 
 const MiB = 1024 * 1024;
 // One file above the 16 MiB part size, so S3 goes through a multipart upload.
@@ -67,15 +59,11 @@ afterAll(async () => {
 });
 
 describe.each(testDatabases)("export to S3, Azure and GCS on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let owner: TestUser;
-  let stranger: TestUser;
-  let viewer: TestUser;
+  const { owner, stranger, viewer } = useApiSuite(kind, { users: ["owner", "stranger", "viewer"] }).users;
 
   const post = (ref: string, body: unknown, token = owner.token) => call(exportRoute.POST, "/x", { method: "POST", token, params: { ref }, body });
   const exportsOf = async (ref: string) => json<ExportListResponse>(await call(exportsRoute.GET, "/x", { token: owner.token, params: { ref } }));
-  const statusOf = async (ref: string) => (await json<Checkpoint>(await call(one.GET, "/x", { token: owner.token, params: { ref } }))).status.status;
+  const statusOf = async (ref: string) => (await getCheckpoint(owner, ref)).status.status;
   const exportNow = async (ref: string, body: { connection: string; destinationPath: string }): Promise<ExportResponse> => {
     const started = await post(ref, body);
     expect(started.status, await started.clone().text()).toBe(202);
@@ -89,23 +77,10 @@ describe.each(testDatabases)("export to S3, Azure and GCS on %s", (kind) => {
   };
 
   beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    owner = await signUpWithToken("exporter");
-    stranger = await signUpWithToken("stranger");
-    viewer = await signUpWithToken("viewer");
-    await call(members.POST, "/x", { method: "POST", token: owner.token, body: { email: viewer.email, role: "viewer" } });
-    await call(list.POST, "/x", { method: "POST", token: owner.token, body: { name: "llama-export", sourceType: "local" } });
-    for (const [filePath, bytes] of Object.entries(contents)) {
-      await call(file.PUT, "/x", { method: "PUT", token: owner.token, rawBody: new Uint8Array(bytes), params: { ref: "llama-export", path: filePath.split("/") } });
-    }
-    expect((await call(commit.POST, "/x", { method: "POST", token: owner.token, params: { ref: "llama-export" } })).status).toBe(200);
-    await call(list.POST, "/x", { method: "POST", token: owner.token, body: { name: "small", sourceType: "local" } });
-    for (const [filePath, bytes] of Object.entries(small)) {
-      await call(file.PUT, "/x", { method: "PUT", token: owner.token, rawBody: new Uint8Array(bytes), params: { ref: "small", path: filePath.split("/") } });
-    }
-    await call(commit.POST, "/x", { method: "POST", token: owner.token, params: { ref: "small" } });
-    await call(list.POST, "/x", { method: "POST", token: owner.token, body: { name: "half-uploaded", sourceType: "local" } });
+    await addMember(owner, viewer, "viewer");
+    await readyCheckpoint(owner, "llama-export", contents);
+    await readyCheckpoint(owner, "small", small);
+    expect((await createCheckpoint(owner, "half-uploaded")).status).toBe(201);
     const connectionBodies = [
       { name: "s3rver", provider: "s3", config: { endpoint: s3.endpoint, forcePathStyle: true }, secret: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } },
       { name: "s3rver-bad-key", provider: "s3", config: { endpoint: s3.endpoint }, secret: { accessKeyId: "NOBODY", secretAccessKey: "wrong" } },
@@ -118,12 +93,6 @@ describe.each(testDatabases)("export to S3, Azure and GCS on %s", (kind) => {
       expect(created.status, body.name).toBe(201);
     }
   });
-  afterAll(async () => {
-    await stopBoss();
-    await database.close();
-    data.cleanup();
-  });
-
   // First, before any guarded socket to the peers exists (keep-alive sockets would be reused).
   it("refuses the loopback peer without the allow-list, failing the export with the variable to set", async () => {
     delete process.env[ALLOW_ENV];
@@ -219,9 +188,7 @@ describe.each(testDatabases)("export to S3, Azure and GCS on %s", (kind) => {
       [exportsRoute.GET, {}],
       [archive.GET, {}],
     ] as const) {
-      const response = await call(handler, "/x", { ...opts, token: stranger.token, params: { ref: "small" } });
-      expect(response.status).toBe(404);
-      expect((await json<Envelope>(response)).error.code).toBe("not_found");
+      await expectError(await call(handler, "/x", { ...opts, token: stranger.token, params: { ref: "small" } }), 404, "not_found");
     }
   });
 
@@ -229,7 +196,7 @@ describe.each(testDatabases)("export to S3, Azure and GCS on %s", (kind) => {
     const db = await getDb();
     const row = await insertExport(db, {
       orgId: owner.orgId,
-      checkpointId: (await json<Checkpoint>(await call(one.GET, "/x", { token: owner.token, params: { ref: "small" } }))).metadata.id,
+      checkpointId: (await getCheckpoint(owner, "small")).metadata.id,
       connection: "s3rver",
       connectionId: (await json<{ items: { id: string; name: string }[] }>(await call(connections.GET, "/x", { token: owner.token }))).items.find((c) => c.name === "s3rver")!.id,
       provider: "s3",

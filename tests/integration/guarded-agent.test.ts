@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GuardedHttpAgent } from "@/lib/net/agents";
 import { ALLOW_ENV } from "@/lib/net/guard";
+import { sha256 } from "../helpers/files";
 
 /*
  * The guarded http agent reads every socket into one reused buffer. These tests hold on to every
@@ -12,7 +13,6 @@ import { ALLOW_ENV } from "@/lib/net/guard";
  */
 
 const body = randomBytes(8 * 1024 * 1024 + 12345);
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 const originalAllow = process.env[ALLOW_ENV];
 let server: http.Server;
 let port = 0;

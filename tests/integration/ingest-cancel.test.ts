@@ -1,12 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as list from "@/app/api/v1/checkpoints/route";
 import * as one from "@/app/api/v1/checkpoints/[ref]/route";
 import * as cancel from "@/app/api/v1/checkpoints/[ref]/cancel/route";
 import * as logs from "@/app/api/v1/checkpoints/[ref]/logs/route";
@@ -17,18 +16,9 @@ import { blobs, checkpointFiles, checkpointLogs, checkpoints } from "@/lib/db/sc
 import { runIngest } from "@/lib/ingest/run";
 import { ALLOW_ENV } from "@/lib/net/guard";
 import { guardedAgents } from "@/lib/net/agents";
-import { stopBoss } from "@/lib/queue/boss";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
-
-type Checkpoint = {
-  metadata: { id: string };
-  status: { status: string; message: string | null; progress?: { bytesDone: number }; fileCount: number; size: number };
-};
+import { call, createCheckpoint, expectError, getCheckpoint, json, sha256 as sha, testDatabases, useApiSuite, type CheckpointAnswer } from "../helpers/api-suite";
 
 const MiB = 1024 * 1024;
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 /**
  * A web host on loopback that sends its files slowly (128 KiB every 50 ms, ~2.5 MiB/s), and says when
@@ -61,9 +51,8 @@ async function slowHost(files: Record<string, Buffer>) {
 }
 
 describe.each(testDatabases)("cancelling an ingest on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let user: TestUser;
+  const suite = useApiSuite(kind, { users: ["cancel"], env: { [ALLOW_ENV]: "127.0.0.1/32" } });
+  const { cancel: user } = suite.users;
   let host: Awaited<ReturnType<typeof slowHost>>;
   const small = randomBytes(1 * MiB);
   const large = randomBytes(48 * MiB);
@@ -78,33 +67,22 @@ describe.each(testDatabases)("cancelling an ingest on %s", (kind) => {
     archive = readFileSync(path.join(tree, "model.tar"));
     rmSync(tree, { recursive: true, force: true });
     host = await slowHost({ "/model.tar": archive, "/weights.bin": large });
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    user = await signUpWithToken("cancel");
-    process.env[ALLOW_ENV] = "127.0.0.1/32";
     guardedAgents().http.destroy();
   });
-  afterAll(async () => {
-    delete process.env[ALLOW_ENV];
-    // Creating a checkpoint queued its ingest: the queue holds this database.
-    await stopBoss();
-    await database.close();
-    data.cleanup();
-    await host.close();
-  });
+  afterAll(() => host.close());
 
   const create = async (name: string, uri: string) => {
-    const response = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name, sourceType: "web", sourceUri: `${host.url}${uri}` } });
+    const response = await createCheckpoint(user, name, { sourceType: "web", sourceUri: `${host.url}${uri}` });
     expect(response.status).toBe(201);
-    return (await json<Checkpoint>(response)).metadata.id;
+    return (await json<CheckpointAnswer>(response)).metadata.id;
   };
-  const get = async (ref: string) => json<Checkpoint>(await call(one.GET, "/x", { token: user.token, params: { ref } }));
+  const get = (ref: string) => getCheckpoint(user, ref);
 
   /** Starts the ingest and resolves once its transfer is under way (`after` bytes in), with the running ingest. */
   async function downloading(id: string, after: number): Promise<{ running: Promise<void> }> {
     const running = runIngest(await getDb(), id);
     for (let i = 0; i < 600; i += 1) {
-      const [row] = await database.db.select().from(checkpoints).where(eq(checkpoints.id, id));
+      const [row] = await suite.database.db.select().from(checkpoints).where(eq(checkpoints.id, id));
       // Wrapped: an async function returning the promise itself would wait for it.
       if (row && row.bytesDone >= after) return { running };
       if (!row || row.status === "failed" || row.status === "ready") throw new Error(`ingest ended early: ${JSON.stringify(row)}`);
@@ -134,20 +112,20 @@ describe.each(testDatabases)("cancelling an ingest on %s", (kind) => {
         return [];
       }
     };
-    return walk(path.join(data.dir, "blobs"));
+    return walk(path.join(suite.dataDir, "blobs"));
   };
   const leftovers = () => ({
-    temp: readdirSync(path.join(data.dir, "blobs", "tmp"), { withFileTypes: true }).map((e) => e.name),
+    temp: readdirSync(path.join(suite.dataDir, "blobs", "tmp"), { withFileTypes: true }).map((e) => e.name),
     scratch: (() => {
       try {
-        return readdirSync(path.join(data.dir, "scratch"));
+        return readdirSync(path.join(suite.dataDir, "scratch"));
       } catch {
         return [];
       }
     })(),
   });
   const logText = async (id: string) =>
-    (await database.db.select().from(checkpointLogs).where(eq(checkpointLogs.checkpointId, id))).map((l) => l.message).join("\n");
+    (await suite.database.db.select().from(checkpointLogs).where(eq(checkpointLogs.checkpointId, id))).map((l) => l.message).join("\n");
 
   it("POST …/cancel stops an extracting download within 1 s, keeps nothing and logs who cancelled", async () => {
     const id = await create("cancel-me", "/model.tar");
@@ -158,7 +136,7 @@ describe.each(testDatabases)("cancelling an ingest on %s", (kind) => {
     const t0 = Date.now();
     const response = await call(cancel.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
     expect(response.status).toBe(200);
-    const answered = await json<Checkpoint>(response);
+    const answered = await json<CheckpointAnswer>(response);
     expect(answered.metadata.id).toBe(id);
     expect(answered.status).toMatchObject({ status: "failed", message: `Cancelled by ${user.email}.`, fileCount: 0, size: 0 });
     expect((await closedAt("/model.tar", t0)) - t0).toBeLessThan(1000);
@@ -166,7 +144,7 @@ describe.each(testDatabases)("cancelling an ingest on %s", (kind) => {
     expect(leftovers()).toEqual({ temp: [], scratch: [] });
     expect(blobNames()).toEqual(before);
     expect(blobNames()).not.toContain(sha(small));
-    expect(await database.db.select().from(checkpointFiles).where(eq(checkpointFiles.checkpointId, id))).toEqual([]);
+    expect(await suite.database.db.select().from(checkpointFiles).where(eq(checkpointFiles.checkpointId, id))).toEqual([]);
     expect((await get(id)).status).toMatchObject({ status: "failed", message: `Cancelled by ${user.email}.`, fileCount: 0 });
     const log = await json<{ items: { message: string; level: string }[] }>(await call(logs.GET, "/x", { token: user.token, params: { ref: id } }));
     expect(log.items.map((i) => i.message)).toContain(`Cancelled by ${user.email}.`);
@@ -204,16 +182,14 @@ describe.each(testDatabases)("cancelling an ingest on %s", (kind) => {
     expect(leftovers()).toEqual({ temp: [], scratch: [] });
     expect(blobNames()).toEqual(before);
     // The entry it had stored is gone, bytes and row.
-    expect((await database.db.select().from(blobs)).map((b) => b.sha256)).not.toContain(sha(small));
+    expect((await suite.database.db.select().from(blobs)).map((b) => b.sha256)).not.toContain(sha(small));
     expect((await get(id)).status).toMatchObject({ status: "failed", message: "Cancelled by someone@elsewhere.example.", fileCount: 0, size: 0 });
     expect(await logText(id)).toContain("Stopped: the checkpoint was cancelled.");
   });
 
   it("refuses to cancel a checkpoint that is not being ingested", async () => {
-    const created = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name: "uploads", sourceType: "local" } });
-    const id = (await json<Checkpoint>(created)).metadata.id;
+    const id = (await json<CheckpointAnswer>(await createCheckpoint(user, "uploads"))).metadata.id;
     const response = await call(cancel.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
-    expect(response.status).toBe(409);
-    expect((await json<{ error: { message: string } }>(response)).error.message).toContain("only a queued, downloading or extracting checkpoint can be cancelled");
+    expect((await expectError(response, 409, "conflict")).error.message).toContain("only a queued, downloading or extracting checkpoint can be cancelled");
   });
 });

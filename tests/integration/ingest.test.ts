@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import http from "node:http";
@@ -8,7 +8,6 @@ import { Readable } from "node:stream";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as list from "@/app/api/v1/checkpoints/route";
-import * as one from "@/app/api/v1/checkpoints/[ref]/route";
 import * as logs from "@/app/api/v1/checkpoints/[ref]/logs/route";
 import { getDb } from "@/lib/db/client";
 import { unreferencedBlobs } from "@/lib/db/queries/files";
@@ -17,21 +16,23 @@ import { runIngest } from "@/lib/ingest/run";
 import { storeIngestedFile } from "@/lib/ingest/store-file";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { guardedAgents } from "@/lib/net/agents";
-import { sendTask, stopBoss, workQueue } from "@/lib/queue/boss";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
-
-type Checkpoint = {
-  metadata: { id: string };
-  status: { status: string; message: string | null; fileCount: number; size: number; files?: { path: string; sha256: string; size: number }[] };
-};
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+import { sendTask, workQueue } from "@/lib/queue/boss";
+import {
+  call,
+  createCheckpoint,
+  getCheckpoint,
+  json,
+  sha256 as sha,
+  testDatabases,
+  untilCheckpointStatus,
+  useApiSuite,
+  type CheckpointAnswer,
+  type Envelope,
+} from "../helpers/api-suite";
 
 describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let user: TestUser;
+  const suite = useApiSuite(kind, { users: ["ingest"] });
+  const { ingest: user } = suite.users;
   let server: http.Server;
   let base = "";
   const weights = randomBytes(3 * 1024 * 1024);
@@ -72,30 +73,24 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    user = await signUpWithToken("ingest");
   });
-  afterAll(async () => {
+  afterAll(() => {
     delete process.env.CAIRN_ALLOW_PRIVATE_SOURCES;
-    await stopBoss();
-    await database.close();
-    data.cleanup();
     server.close();
   });
 
   const create = async (name: string, sourceUri: string) => {
-    const response = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name, sourceType: "web", sourceUri } });
+    const response = await createCheckpoint(user, name, { sourceType: "web", sourceUri });
     expect(response.status).toBe(201);
-    return (await json<Checkpoint>(response)).metadata.id;
+    return (await json<CheckpointAnswer>(response)).metadata.id;
   };
-  const get = async (ref: string) => json<Checkpoint>(await call(one.GET, "/x", { token: user.token, params: { ref } }));
+  const get = (ref: string) => getCheckpoint(user, ref);
 
   it("refuses a path that breaks the type's rule with 422 naming the rule", async () => {
     const response = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name: "bad", sourceType: "web", sourceUri: "gopher://x" } });
     expect(response.status).toBe(422);
-    const body = await json<{ error: { details: { fields: Record<string, string> } } }>(response);
-    expect(body.error.details.fields.sourceUri).toBe("A web path begins with http://, https://, ftp:// or ftps://.");
+    const body = await json<Envelope>(response);
+    expect(body.error.details?.fields?.sourceUri).toBe("A web path begins with http://, https://, ftp:// or ftps://.");
   });
 
   it("fails at once, saying which variable to set, when the source is on loopback", async () => {
@@ -132,7 +127,7 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
     // 16 MiB ranges: four, and the five bytes past them.
     expect(largeRanges).toHaveLength(5);
     expect(largeRanges).toContain(`${64 * 1024 * 1024}-${large.length - 1}`);
-    const blobs = await readdir(path.join(data.dir, "blobs", "tmp")).catch(() => []);
+    const blobs = await readdir(path.join(suite.dataDir, "blobs", "tmp")).catch(() => []);
     expect(blobs).toEqual([]);
   });
 
@@ -140,11 +135,7 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
     process.env.CAIRN_ALLOW_PRIVATE_SOURCES = "127.0.0.1/32";
     await startIngestWorkers({ concurrency: 1 });
     const id = await create("queued", `${base}/weights.bin`);
-    let row = await get(id);
-    for (let i = 0; i < 100 && row.status.status !== "ready" && row.status.status !== "failed"; i += 1) {
-      await new Promise((r) => setTimeout(r, 200));
-      row = await get(id);
-    }
+    const row = await untilCheckpointStatus(user, id, ["ready", "failed"], 20_000);
     expect(row.status.status).toBe("ready");
     expect(row.status.files).toEqual([{ path: "weights.bin", size: weights.length, sha256: sha(weights) }]);
   });
@@ -169,7 +160,7 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
   });
 
   it("refuses a file whose SHA-256 is not the one its source vouches for, and leaves its blob to collection", async () => {
-    const id = (await json<Checkpoint>(await call(list.POST, "/x", { method: "POST", token: user.token, body: { name: "vouched", sourceType: "local" } }))).metadata.id;
+    const id = (await json<CheckpointAnswer>(await createCheckpoint(user, "vouched"))).metadata.id;
     const db = await getDb();
     const reporter = new IngestReporter(db, { checkpointId: id, token: "test" });
     const ingest = { checkpointId: id, budget: { maxBytes: 1 << 30, error: () => new Error("over") } as never, reporter, usedBytes: () => 0, addUsed: () => {} };
@@ -182,14 +173,11 @@ describe.each(testDatabases)("ingest from a remote source on %s", (kind) => {
   });
 
   it("a 404 fails permanently with a sentence, and never leaves files behind", async () => {
+    process.env.CAIRN_ALLOW_PRIVATE_SOURCES = "127.0.0.1/32";
     const id = await create("missing", `${base}/nope.bin`);
-    // The queue's workers (started above) take the task at once and may be the ones that end it.
+    // The queue's workers (if a test above started them) take the task at once and may be the ones that end it.
     await runIngest(await getDb(), id);
-    let row = await get(id);
-    for (let i = 0; i < 100 && row.status.status !== "failed" && row.status.status !== "ready"; i += 1) {
-      await new Promise((r) => setTimeout(r, 100));
-      row = await get(id);
-    }
+    const row = await untilCheckpointStatus(user, id, ["failed", "ready"], 10_000);
     expect(row.status.status).toBe("failed");
     expect(row.status.message).toMatch(/404/);
     expect(row.status.fileCount).toBe(0);

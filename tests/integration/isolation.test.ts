@@ -1,43 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as list from "@/app/api/v1/checkpoints/route";
 import * as one from "@/app/api/v1/checkpoints/[ref]/route";
 import * as files from "@/app/api/v1/checkpoints/[ref]/files/route";
 import * as file from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
 import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
 import * as logs from "@/app/api/v1/checkpoints/[ref]/logs/route";
-import * as members from "@/app/api/v1/orgs/current/members/route";
-import { call, json, useTempDataDir, type CallOptions } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import type { CallOptions } from "../helpers/api";
+import { addMember, call, createCheckpoint, expectError, json, putFile, signUpWithToken, testDatabases, useApiSuite, type CheckpointAnswer, type Envelope } from "../helpers/api-suite";
 import { tus } from "../helpers/tus";
 
-type Envelope = { error: { code: string; message: string } };
-
 describe.each(testDatabases)("organization isolation and roles on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let alice: TestUser;
-  let mallory: TestUser;
-  let viewer: TestUser;
+  const { alice, mallory, viewer } = useApiSuite(kind, { users: ["alice", "mallory", "viewer"] }).users;
   let checkpointId: string;
   let uploadId: string;
 
+  // Read-only for the tests below: alice's private checkpoint with one file and an upload under way.
   beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    alice = await signUpWithToken("alice");
-    mallory = await signUpWithToken("mallory");
-    viewer = await signUpWithToken("viewer");
-    await call(members.POST, "/x", { method: "POST", token: alice.token, body: { email: viewer.email, role: "viewer" } });
-    const created = await call(list.POST, "/x", { method: "POST", token: alice.token, body: { name: "secret-model", sourceType: "local" } });
-    checkpointId = (await json<{ metadata: { id: string } }>(created)).metadata.id;
-    await call(file.PUT, "/x", { method: "PUT", token: alice.token, rawBody: "weights", params: { ref: checkpointId, path: ["w.bin"] } });
+    await addMember(alice, viewer, "viewer");
+    const created = await createCheckpoint(alice, "secret-model");
+    checkpointId = (await json<CheckpointAnswer>(created)).metadata.id;
+    expect((await putFile(alice, checkpointId, "w.bin", "weights")).status).toBe(201);
     const upload = await tus.create(alice.token, { checkpointId, path: "pending.bin" }, 100);
     uploadId = tus.idFrom(upload);
-  });
-  afterAll(async () => {
-    await database.close();
-    data.cleanup();
   });
 
   const routes = (ref: string): [string, unknown, CallOptions][] => [
@@ -65,9 +49,7 @@ describe.each(testDatabases)("organization isolation and roles on %s", (kind) =>
 
   it("answers 404 on every tus route for another org's upload and checkpoint", async () => {
     expect((await tus.head(mallory.token, uploadId)).status).toBe(404);
-    const patch = await tus.patch(mallory.token, uploadId, 0, "x".repeat(10));
-    expect(patch.status).toBe(404);
-    expect((await json<Envelope>(patch)).error.code).toBe("not_found");
+    await expectError(await tus.patch(mallory.token, uploadId, 0, "x".repeat(10)), 404, "not_found");
     expect((await tus.remove(mallory.token, uploadId)).status).toBe(404);
     const create = await tus.create(mallory.token, { checkpointId, path: "intrude.bin" }, 10);
     expect(create.status).toBe(404);
@@ -93,16 +75,18 @@ describe.each(testDatabases)("organization isolation and roles on %s", (kind) =>
 
   it("lets only owners and admins change visibility", async () => {
     const member = await signUpWithToken("member");
-    await call(members.POST, "/x", { method: "POST", token: alice.token, body: { email: member.email, role: "member" } });
+    await addMember(alice, member, "member");
+    // A checkpoint of its own: the others stay private.
+    const { metadata } = await json<CheckpointAnswer>(await createCheckpoint(alice, "to-publish"));
     const asMember = await call(one.PATCH, "/x", {
       method: "PATCH",
       token: member.token,
       headers: { "x-cairn-org": alice.orgId },
       body: { visibility: "public" },
-      params: { ref: checkpointId },
+      params: { ref: metadata.id },
     });
     expect(asMember.status).toBe(403);
-    const asOwner = await call(one.PATCH, "/x", { method: "PATCH", token: alice.token, body: { visibility: "public" }, params: { ref: checkpointId } });
+    const asOwner = await call(one.PATCH, "/x", { method: "PATCH", token: alice.token, body: { visibility: "public" }, params: { ref: metadata.id } });
     expect(asOwner.status).toBe(200);
     expect((await json<{ metadata: { visibility: string } }>(asOwner)).metadata.visibility).toBe("public");
   });

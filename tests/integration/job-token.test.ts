@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as agentJobRoute from "@/app/api/v1/agent/jobs/[id]/route";
 import * as agentFinishedRoute from "@/app/api/v1/agent/jobs/[id]/finished/route";
 import * as checkpointsRoute from "@/app/api/v1/checkpoints/route";
@@ -12,18 +11,11 @@ import { JOB_TOKEN_SCOPE } from "@/lib/api/with-auth";
 import { encryptSecret } from "@/lib/connections/crypto";
 import { findJobById, insertAttachments, insertJob } from "@/lib/db/queries/jobs";
 import { envContext, mintAgentToken } from "@/lib/jobs/agent-token";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
-import { readyCheckpoint } from "../helpers/jobs";
-
-type Envelope = { error: { code: string; message: string } };
+import { call, json, readyCheckpoint, sha256, testDatabases, useApiSuite, type Envelope } from "../helpers/api-suite";
 
 describe.each(testDatabases)("job-scoped tokens on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let alice: TestUser;
-  let bob: TestUser;
+  const suite = useApiSuite(kind, { users: ["alice", "bob"] });
+  const { alice, bob } = suite.users;
   let attached: string;
   let other: string;
   let bobPublic: string;
@@ -31,17 +23,14 @@ describe.each(testDatabases)("job-scoped tokens on %s", (kind) => {
   let siblingId: string;
   let token: string;
 
-  beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    alice = await signUpWithToken("tok-alice");
-    bob = await signUpWithToken("tok-bob");
-    attached = await readyCheckpoint(alice, "attached", { "w.bin": "attached weights" });
-    other = await readyCheckpoint(alice, "not-attached", { "w.bin": "other weights" });
-    bobPublic = await readyCheckpoint(bob, "bob-open", { "p.bin": "public weights" });
-    await call(checkpointRoute.PATCH, "/x", { method: "PATCH", token: bob.token, params: { ref: bobPublic }, body: { visibility: "public" } });
-    // Rows as the runner sees them; no queue runs in this suite, so they stay queued.
-    const row = (name: string, id: string) => ({
+  /**
+   * A job row as the runner sees it, attaching `attached` and bob's public checkpoint, and its
+   * token. Handed to a runner already (`submittedAt`), so the local queue, which a job's end
+   * kicks, never claims it: no queue runs in this suite, so these jobs stay queued.
+   */
+  async function tokenedJob(name: string) {
+    const id = crypto.randomUUID();
+    const job = await insertJob(suite.database.db, {
       id,
       orgId: alice.orgId,
       name,
@@ -49,28 +38,30 @@ describe.each(testDatabases)("job-scoped tokens on %s", (kind) => {
       command: ["true"],
       envCiphertext: encryptSecret({ HF_TOKEN: "hf_secret" }, envContext(alice.orgId, id)),
       creatorUserId: alice.id,
+      submittedAt: new Date(),
     });
-    jobId = crypto.randomUUID();
-    siblingId = crypto.randomUUID();
-    const job = await insertJob(database.db, row("tokened", jobId));
-    // Handed to a runner already: the queue that the first job's end kicks leaves it alone.
-    await insertJob(database.db, { ...row("sibling", siblingId), submittedAt: new Date() });
-    await insertAttachments(database.db, [
-      { jobId, checkpointId: attached, position: 0, mountName: "attached" },
-      { jobId, checkpointId: bobPublic, position: 1, mountName: "bob-open", public: true },
+    await insertAttachments(suite.database.db, [
+      { jobId: id, checkpointId: attached, position: 0, mountName: "attached" },
+      { jobId: id, checkpointId: bobPublic, position: 1, mountName: "bob-open", public: true },
     ]);
-    token = await mintAgentToken(database.db, job);
-  });
-  afterAll(async () => {
-    await database.close();
-    data.cleanup();
+    return { jobId: id, token: await mintAgentToken(suite.database.db, job) };
+  }
+
+  // Read-only for the tests below, but for "expires when its job ends", which makes a job of its own.
+  beforeAll(async () => {
+    attached = await readyCheckpoint(alice, "attached", { "w.bin": "attached weights" });
+    other = await readyCheckpoint(alice, "not-attached", { "w.bin": "other weights" });
+    bobPublic = await readyCheckpoint(bob, "bob-open", { "p.bin": "public weights" });
+    await call(checkpointRoute.PATCH, "/x", { method: "PATCH", token: bob.token, params: { ref: bobPublic }, body: { visibility: "public" } });
+    ({ jobId, token } = await tokenedJob("tokened"));
+    siblingId = (await tokenedJob("sibling")).jobId;
   });
 
   const read = (ref: string, file: string, bearer = token) => call(fileRoute.GET, "/x", { token: bearer, params: { ref, path: [file] } });
 
   it("is stored only as its hash, and opens its own job's agent endpoints (the spec with the user's variables)", async () => {
-    const row = await findJobById(database.db, { id: jobId });
-    expect(row?.agentTokenHash).toBe(createHash("sha256").update(token).digest("hex"));
+    const row = await findJobById(suite.database.db, { id: jobId });
+    expect(row?.agentTokenHash).toBe(sha256(token));
     expect(JSON.stringify(row)).not.toContain(token);
     const spec = await call(agentJobRoute.GET, "/x", { token, params: { id: jobId } });
     expect(spec.status).toBe(200);
@@ -115,11 +106,12 @@ describe.each(testDatabases)("job-scoped tokens on %s", (kind) => {
   });
 
   it("expires when its job ends", async () => {
+    const { jobId, token } = await tokenedJob("ends");
     const ended = await call(agentFinishedRoute.POST, "/x", { method: "POST", token, params: { id: jobId }, body: { exitCode: 0, signal: null, error: null } });
     expect(ended.status).toBe(204);
     const after = await call(agentJobRoute.GET, "/x", { token, params: { id: jobId } });
     expect(after.status).toBe(401);
     expect((await json<Envelope>(after)).error.message).toBe("This job token is not valid: it expired when its job ended.");
-    expect((await read(attached, "w.bin")).status).toBe(401);
+    expect((await read(attached, "w.bin", token)).status).toBe(401);
   });
 });

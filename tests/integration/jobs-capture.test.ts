@@ -1,20 +1,13 @@
-import { createHash } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as checkpoint from "@/app/api/v1/checkpoints/[ref]/route";
 import * as checkpointFile from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
 import * as retryRoute from "@/app/api/v1/jobs/[ref]/captures/retry/route";
-import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
 import { captureName, stepFromName } from "@/lib/jobs/captures";
-import { call, json, useTempDataDir } from "../helpers/api";
-import type { ApiServer } from "../helpers/api-server";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
-import { eventually, finished, getJob, jobSandbox, launch, logText, readyCheckpoint, settleJobs, useJobRunner } from "../helpers/jobs";
-
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+import { call, getCheckpoint as getCheckpointOf, json, readyCheckpoint, sha256 as sha, signUpWithToken, testDatabases, useApiSuite } from "../helpers/api-suite";
+import { eventually, finished, getJob, jobSandbox, launch, logText, settleJobs } from "../helpers/jobs";
 
 describe("capture naming", () => {
   it("reads steps and squeezes names into the naming rule", () => {
@@ -30,35 +23,21 @@ describe("capture naming", () => {
 });
 
 describe.each(testDatabases)("managed checkpoints captured from job output on %s", (kind) => {
-  let database: TestDatabase;
-  let server: ApiServer;
-  let data: ReturnType<typeof useTempDataDir>;
+  const suite = useApiSuite(kind, {
+    users: ["capture"],
+    env: { CAIRN_CAPTURE_QUIET_SECONDS: "1", CAIRN_MAX_RUNNING_JOBS: "6", CAIRN_CAPTURE_LINGER_SECONDS: "0" },
+    jobs: { runner: "local" },
+  });
+  const { capture: user } = suite.users;
   let sandbox: ReturnType<typeof jobSandbox>;
-  let user: TestUser;
 
   beforeAll(async () => {
-    process.env.CAIRN_CAPTURE_QUIET_SECONDS = "1";
-    process.env.CAIRN_MAX_RUNNING_JOBS = "6";
-    process.env.CAIRN_CAPTURE_LINGER_SECONDS = "0";
-    data = useTempDataDir();
-    sandbox = jobSandbox(data.dir);
-    database = await openTestDatabase(kind);
-    server = await useJobRunner("local");
-    user = await signUpWithToken("capture");
+    sandbox = jobSandbox(suite.dataDir);
     await readyCheckpoint(user, "seed", { "w.bin": "weights" });
-    // Taken before the job runs, so the capture of step-100 must pick the next free name.
-    await readyCheckpoint(user, "train-step-100", { "x": "x" });
-  });
-  afterAll(async () => {
-    await settleJobs(database.db);
-    await server.close();
-    await database.close();
-    data.cleanup();
   });
 
   const node = (mode: string) => [process.execPath, sandbox.script, mode];
-  const getCheckpoint = async (ref: string) =>
-    json<CheckpointResponse>(await call(checkpoint.GET, "/x", { token: user.token, params: { ref } }));
+  const getCheckpoint = (ref: string) => getCheckpointOf(user, ref);
   const fileSha = async (ref: string, path: string) => {
     const response = await call(checkpointFile.GET, "/x", { token: user.token, params: { ref, path: path.split("/") } });
     expect(response.status).toBe(200);
@@ -66,13 +45,17 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
   };
 
   it("turns each sub-directory and flat file into a checkpoint while the job still runs", async () => {
+    // An input of its own, whose users the test counts; and a name taken before the job runs, so
+    // the capture of step-100 must pick the next free one.
+    await readyCheckpoint(user, "train-seed", { "w.bin": "weights" });
+    await readyCheckpoint(user, "train-step-100", { x: "x" });
     const release1 = sandbox.release("capture-1");
     const release2 = sandbox.release("capture-2");
     const created = await launch(user, {
       name: "train",
       type: "training",
       command: node("produce"),
-      checkpoints: [{ ref: "seed" }],
+      checkpoints: [{ ref: "train-seed" }],
       env: { RELEASE_1: release1, RELEASE_2: release2 },
     });
     expect(created.status).toBe(201);
@@ -93,7 +76,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     expect(captured.status.files?.map((f) => f.path)).toEqual(["config.json", "model.bin"]);
     expect(await fileSha("train-step-100-2", "config.json")).toBe(sha(Buffer.from(JSON.stringify({ step: 100 }))));
     // Still running: the capture is attachable right away, and the job itself is still using its seed.
-    const seed = await getCheckpoint("seed");
+    const seed = await getCheckpoint("train-seed");
     expect(seed.status.usedBy).toEqual([{ jobId: job.id, jobName: "train", status: "running" }]);
 
     writeFileSync(release1, "go");
@@ -155,7 +138,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     }
     // Its agent did not linger (CAIRN_CAPTURE_LINGER_SECONDS=0) and is gone: a retry starts a new
     // one in the job's directory, which takes over the files the first one kept.
-    await settleJobs(database.db);
+    await settleJobs(suite.database.db);
     const retried = await call(retryRoute.POST, "/x", { method: "POST", token: user.token, params: { ref: "over-quota" } });
     expect(retried.status).toBe(202);
     const ready = await eventually("the relaunched agent to store the capture", async () => {
@@ -178,7 +161,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
       expect(done.captures).toMatchObject([{ path: ".", name: "retry-me-final", status: "failed" }]);
       expect(done.captures[0]?.message).toMatch(/needs 4\.[0-9]+ KB .* are missing/);
       // The agent keeps the files at hand for a retry.
-      const outputs = path.join(data.dir, "jobs", job.id, "outputs");
+      const outputs = path.join(suite.dataDir, "jobs", job.id, "outputs");
       expect(existsSync(path.join(outputs, "model.safetensors"))).toBe(true);
       const tooEarly = await eventually("the agent to wait for a retry", async () => {
         const current = await getJob(user, job.id);
@@ -197,7 +180,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     });
     expect(ready.outputs).toEqual([ready.captures[0]?.checkpointId]);
     expect((await getCheckpoint("retry-me-final")).status).toMatchObject({ status: "ready", fileCount: 3 });
-    await eventually("the job's directory to go once the capture is ready", async () => !existsSync(path.join(data.dir, "jobs", job.id)));
+    await eventually("the job's directory to go once the capture is ready", async () => !existsSync(path.join(suite.dataDir, "jobs", job.id)));
     const again = await call(retryRoute.POST, "/x", { method: "POST", token: user.token, params: { ref: job.id } });
     expect(again.status).toBe(409);
   });
@@ -207,7 +190,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
       [1, 2, 3, 4, 5, 6].map(async (n) => json<JobResponse>(await launch(user, { name: `quick-${n}`, type: "training", command: node("quick-exit") }))),
     );
     const done = await Promise.all(created.map((job) => finished(user, job.id)));
-    await settleJobs(database.db);
+    await settleJobs(suite.database.db);
     for (const job of done) {
       const current = await getJob(user, job.id);
       expect(current.status).toBe("succeeded");
@@ -221,7 +204,7 @@ describe.each(testDatabases)("managed checkpoints captured from job output on %s
     const peft = await json<JobResponse>(await launch(user, { name: "lora", type: "fine-tuning", command: node("peft") }));
     const pipe = await json<JobResponse>(await launch(user, { name: "sd", type: "training", command: node("diffusers") }));
     const [adapter, pipeline] = await Promise.all([finished(user, peft.id), finished(user, pipe.id)]);
-    await settleJobs(database.db);
+    await settleJobs(suite.database.db);
     expect((await getJob(user, adapter.id)).captures.map((c) => [c.path, c.name, c.status])).toEqual([[".", "lora-final", "ready"]]);
     expect((await getCheckpoint("lora-final")).status.files?.map((f) => f.path)).toEqual(["README.md", "adapter_config.json", "adapter_model.safetensors"]);
     // The component folders belong to the pipeline: no checkpoint of their own.

@@ -1,17 +1,17 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTempDataDir } from "../helpers/api";
+import type { Envelope } from "../helpers/api-suite";
 import { freePort, startCairnProcess, type CairnProcess } from "../helpers/cairn-process";
+import { sha256 as sha } from "../helpers/files";
 import { eventually, jobSandbox } from "../helpers/jobs";
 import { RemoteCairn } from "../helpers/remote";
 import { slurmAvailable, startSlurmCluster, type SlurmCluster, type SlurmRest } from "../helpers/slurm-cluster";
 
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-type Envelope = { error: { code: string; message: string; details?: { fields?: Record<string, string> } } };
 type RestJob = { job_id: number; name: string; job_state: string; state_reason: string; time_limit: number; tres_per_node: string; memory_per_node: number; partition: string };
 
 /**

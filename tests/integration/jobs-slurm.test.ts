@@ -1,17 +1,17 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTempDataDir } from "../helpers/api";
+import type { Envelope } from "../helpers/api-suite";
 import { freePort, startCairnProcess, type CairnProcess } from "../helpers/cairn-process";
+import { sha256 as sha } from "../helpers/files";
 import { eventually, jobSandbox } from "../helpers/jobs";
 import { RemoteCairn } from "../helpers/remote";
 import { slurmAvailable, startSlurmCluster, type SlurmCluster } from "../helpers/slurm-cluster";
 
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-type Envelope = { error: { code: string; message: string; details?: { fields?: Record<string, string> } } };
 
 /**
  * The Slurm runner on a real one-node cluster (slurmctld + slurmd from Debian's slurm-wlm, with

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as checkpoints from "@/app/api/v1/checkpoints/route";
 import * as checkpoint from "@/app/api/v1/checkpoints/[ref]/route";
 import * as checkpointFiles from "@/app/api/v1/checkpoints/[ref]/files/route";
@@ -12,56 +12,32 @@ import * as jobsRoute from "@/app/api/v1/jobs/route";
 import * as jobRoute from "@/app/api/v1/jobs/[ref]/route";
 import * as logsRoute from "@/app/api/v1/jobs/[ref]/logs/route";
 import * as stopRoute from "@/app/api/v1/jobs/[ref]/stop/route";
-import * as members from "@/app/api/v1/orgs/current/members/route";
 import type { JobResponse } from "@/lib/api/schemas/jobs";
 import { findJobById, insertAttachments, insertJob } from "@/lib/db/queries/jobs";
 import { encryptSecret } from "@/lib/connections/crypto";
 import { envContext } from "@/lib/jobs/agent-token";
-import { call, json, useTempDataDir } from "../helpers/api";
-import type { ApiServer } from "../helpers/api-server";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
-import { eventually, finished, getJob, jobLogs, jobSandbox, launch, logText, readyCheckpoint, settleJobs, useJobRunner } from "../helpers/jobs";
-
-type Envelope = { error: { code: string; message: string; details?: Record<string, unknown> & { fields?: Record<string, string> } } };
-const sha = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+import { addMember, call, json, readyCheckpoint, sha256 as sha, signUpWithToken, testDatabases, useApiSuite, type Envelope } from "../helpers/api-suite";
+import { eventually, finished, getJob, jobLogs, jobSandbox, launch, logText, settleJobs } from "../helpers/jobs";
 
 describe.each(testDatabases)("jobs on %s", (kind) => {
-  let database: TestDatabase;
-  let server: ApiServer;
-  let data: ReturnType<typeof useTempDataDir>;
+  const suite = useApiSuite(kind, {
+    users: ["alice", "bob", "viewer", "member"],
+    env: { CAIRN_JOB_STOP_GRACE_SECONDS: "1", CAIRN_CAPTURE_QUIET_SECONDS: "1", CAIRN_MAX_RUNNING_JOBS: "2" },
+    jobs: { runner: "local" },
+  });
+  const { alice, bob, viewer, member } = suite.users;
   let sandbox: ReturnType<typeof jobSandbox>;
-  let alice: TestUser;
-  let bob: TestUser;
-  let viewer: TestUser;
-  let member: TestUser;
   const weights = randomBytes(300_000);
   const tokenizer = Buffer.from('{"vocab": 32000}');
   const bobWeights = randomBytes(50_000);
 
+  // Read-only for every test: whatever a test changes or deletes, it makes itself.
   beforeAll(async () => {
-    process.env.CAIRN_JOB_STOP_GRACE_SECONDS = "1";
-    process.env.CAIRN_CAPTURE_QUIET_SECONDS = "1";
-    process.env.CAIRN_MAX_RUNNING_JOBS = "2";
-    data = useTempDataDir();
-    sandbox = jobSandbox(data.dir);
-    database = await openTestDatabase(kind);
-    server = await useJobRunner("local");
-    alice = await signUpWithToken("alice");
-    bob = await signUpWithToken("bob");
-    viewer = await signUpWithToken("viewer");
-    member = await signUpWithToken("member");
-    await call(members.POST, "/x", { method: "POST", token: alice.token, body: { email: viewer.email, role: "viewer" } });
-    await call(members.POST, "/x", { method: "POST", token: bob.token, body: { email: member.email, role: "member" } });
+    sandbox = jobSandbox(suite.dataDir);
+    await addMember(alice, viewer, "viewer");
+    await addMember(bob, member, "member");
     await readyCheckpoint(alice, "base", { "model.bin": weights, "tok/tokenizer.json": tokenizer });
-    await readyCheckpoint(bob, "bob-public", { "w.bin": bobWeights });
     await readyCheckpoint(bob, "bob-private", { "w.bin": "private" });
-  });
-  afterAll(async () => {
-    await settleJobs(database.db);
-    await server.close();
-    await database.close();
-    data.cleanup();
   });
 
   const node = (mode: string) => [process.execPath, sandbox.script, mode];
@@ -138,7 +114,9 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     const reserved = await launch(alice, { name: "env", type: "training", command: ["true"], env: { FLEXAI_OUTPUT_CHECKPOINT_DIR: "/etc" } });
     expect(reserved.status).toBe(422);
     expect((await json<Envelope>(reserved)).error.details?.fields?.["env.FLEXAI_OUTPUT_CHECKPOINT_DIR"]).toContain("set by Cairn");
-    const taken = await launch(alice, { name: "verify-1", type: "training", command: ["true"] });
+    const first = await json<JobResponse>(await launch(alice, { name: "taken", type: "training", command: node("succeed") }));
+    expect((await finished(alice, first.id)).status).toBe("succeeded");
+    const taken = await launch(alice, { name: "taken", type: "training", command: ["true"] });
     expect(taken.status).toBe(409);
     expect((await json<Envelope>(taken)).error.code).toBe("conflict");
     // The local runner honours no resource field: each one given is named.
@@ -159,7 +137,7 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     // Asynchronously: the API server the CLI talks to runs in this process.
     const cli = (args: string[]) =>
       promisify(execFile)(process.execPath, [path.join(process.cwd(), "bin/cairn.mjs"), ...args], {
-        env: { ...process.env, CAIRN_SERVER: server.url, CAIRN_TOKEN: alice.token, XDG_CONFIG_HOME: path.join(data.dir, "cli-config") },
+        env: { ...process.env, CAIRN_SERVER: suite.server.url, CAIRN_TOKEN: alice.token, XDG_CONFIG_HOME: path.join(suite.dataDir, "cli-config") },
         encoding: "utf8",
       }).then(
         (r) => ({ status: 0, stderr: r.stderr }),
@@ -199,6 +177,7 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
   });
 
   it("publishes through PATCH visibility (owners and admins only) and serves the public catalog read-only", async () => {
+    await readyCheckpoint(bob, "bob-public", { "w.bin": bobWeights });
     const denied = await call(checkpoint.PATCH, "/x", {
       method: "PATCH",
       token: member.token,
@@ -232,24 +211,27 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
   });
 
   it("attaches a public checkpoint across orgs; its owner cannot delete it while the job runs", async () => {
+    await readyCheckpoint(bob, "bob-shared", { "w.bin": bobWeights });
+    const shared = await call(checkpoint.PATCH, "/x", { method: "PATCH", token: bob.token, params: { ref: "bob-shared" }, body: { visibility: "public" } });
+    expect(shared.status).toBe(200);
     const release = sandbox.release("public-job");
     const created = await launch(alice, {
       name: "uses-public",
       type: "fine-tuning",
       command: node("wait"),
-      checkpoints: [{ ref: "base" }, { ref: "bob-public", public: true }],
+      checkpoints: [{ ref: "base" }, { ref: "bob-shared", public: true }],
       env: { RELEASE_1: release },
     });
     expect(created.status).toBe(201);
     const job = await json<JobResponse>(created);
     expect(job.checkpoints.map((c) => [c.name, c.public, c.ownerOrgID])).toEqual([
       ["base", false, alice.orgId],
-      ["bob-public", true, bob.orgId],
+      ["bob-shared", true, bob.orgId],
     ]);
     await eventually("the job to run", async () => (await logText(alice, job.id)).includes("stdout: waiting"));
 
     for (const [owner, ref] of [
-      [bob, "bob-public"],
+      [bob, "bob-shared"],
       [alice, "base"],
     ] as const) {
       const refused = await call(checkpoint.DELETE, "/x", { method: "DELETE", token: owner.token, params: { ref } });
@@ -262,7 +244,7 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     const detail = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: alice.token, params: { ref: "base" } }));
     expect(detail.status.usedBy).toContainEqual({ jobId: job.id, jobName: "uses-public", status: "running" });
     // The owner sees who holds the public checkpoint; a third organization would not.
-    const owned = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: bob.token, params: { ref: "bob-public" } }));
+    const owned = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: bob.token, params: { ref: "bob-shared" } }));
     expect(owned.status.usedBy).toEqual([{ jobId: job.id, jobName: "uses-public", status: "running" }]);
     const stranger = await signUpWithToken("stranger");
     const seen = await json<{ status: { usedBy: unknown[] } }>(await call(checkpoint.GET, "/x", { token: stranger.token, params: { ref: job.checkpoints[1]?.id ?? "" } }));
@@ -270,13 +252,15 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
 
     writeFileSync(release, "go");
     expect((await finished(alice, job.id)).status).toBe("succeeded");
-    expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: bob.token, params: { ref: "bob-public" } })).status).toBe(204);
+    expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: bob.token, params: { ref: "bob-shared" } })).status).toBe(204);
   });
 
   it("stops a job that ignores SIGTERM with SIGKILL after the grace period", async () => {
-    const job = await json<JobResponse>(await launch(alice, { name: "stubborn", type: "training", command: node("ignore-term"), checkpoints: [{ ref: "base" }] }));
+    // An input of its own: the test ends by deleting it.
+    await readyCheckpoint(alice, "stubborn-input", { "model.bin": weights });
+    const job = await json<JobResponse>(await launch(alice, { name: "stubborn", type: "training", command: node("ignore-term"), checkpoints: [{ ref: "stubborn-input" }] }));
     await eventually("the job to be ready", async () => (await logText(alice, job.id)).includes("stdout: ready"));
-    const pid = Number((await findJobById(database.db, { id: job.id }))?.runnerJobId);
+    const pid = Number((await findJobById(suite.database.db, { id: job.id }))?.runnerJobId);
     expect(pid).toBeGreaterThan(0);
     const asked = Date.now();
     const stop = await call(stopRoute.POST, "/x", { method: "POST", token: alice.token, params: { ref: "stubborn" } });
@@ -298,14 +282,14 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
     });
     const again = await call(stopRoute.POST, "/x", { method: "POST", token: alice.token, params: { ref: job.id } });
     expect(again.status).toBe(409);
-    expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: alice.token, params: { ref: "base" } })).status).not.toBe(409);
+    expect((await call(checkpoint.DELETE, "/x", { method: "DELETE", token: alice.token, params: { ref: "stubborn-input" } })).status).not.toBe(409);
   });
 
   it("queues beyond CAIRN_MAX_RUNNING_JOBS and stops a queued job at once", async () => {
     await readyCheckpoint(alice, "base2", { "a.bin": "a" });
     const release = sandbox.release("queue");
     const started: JobResponse[] = [];
-    await settleJobs(database.db);
+    await settleJobs(suite.database.db);
     for (const name of ["q1", "q2", "q3", "q4"]) {
       started.push(await json<JobResponse>(await launch(alice, { name, type: "training", command: node("wait"), checkpoints: [{ ref: "base2" }], env: { RELEASE_1: release } })));
     }
@@ -338,10 +322,11 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
 
   it("does not let a new job overtake one already waiting in the queue", async () => {
     const base = await readyCheckpoint(alice, "fair-input", { "f.bin": "f" });
-    await settleJobs(database.db);
+    const { db } = suite.database;
+    await settleJobs(db);
     // A job another server queued (nobody has kicked this one's scheduler for it yet).
     const id = crypto.randomUUID();
-    const waiting = await insertJob(database.db, {
+    const waiting = await insertJob(db, {
       id,
       orgId: alice.orgId,
       name: "fair-first",
@@ -351,33 +336,35 @@ describe.each(testDatabases)("jobs on %s", (kind) => {
       creatorUserId: alice.id,
       message: "Waiting for a free runner slot.",
     });
-    await insertAttachments(database.db, [{ jobId: id, checkpointId: base, position: 0, mountName: "fair-input", public: false }]);
+    await insertAttachments(db, [{ jobId: id, checkpointId: base, position: 0, mountName: "fair-input", public: false }]);
     const created = await json<JobResponse>(await launch(alice, { name: "fair-second", type: "training", command: node("succeed"), checkpoints: [{ ref: "fair-input" }] }));
     expect(created.status).toBe("queued");
     const [first, second] = await Promise.all([finished(alice, waiting.id), finished(alice, created.id)]);
     expect([first.status, second.status]).toEqual(["succeeded", "succeeded"]);
     // Handed to agents in queue order (the agents then start side by side).
-    const [firstRow, secondRow] = await Promise.all([findJobById(database.db, { id: first.id }), findJobById(database.db, { id: second.id })]);
+    const [firstRow, secondRow] = await Promise.all([findJobById(db, { id: first.id }), findJobById(db, { id: second.id })]);
     expect(firstRow?.submittedAt?.getTime() ?? Infinity).toBeLessThanOrEqual(secondRow?.submittedAt?.getTime() ?? 0);
   });
 
   it("keeps jobs inside their organization", async () => {
+    const own = await json<JobResponse>(await launch(alice, { name: "alice-only", type: "training", command: node("succeed") }));
+    expect((await finished(alice, own.id)).status).toBe("succeeded");
     for (const [handler, extra] of [
       [jobRoute.GET, {}],
       [logsRoute.GET, {}],
       [stopRoute.POST, { method: "POST" }],
     ] as const) {
-      const response = await call(handler, "/x", { token: bob.token, params: { ref: "verify-1" }, ...extra });
+      const response = await call(handler, "/x", { token: bob.token, params: { ref: "alice-only" }, ...extra });
       expect(response.status).toBe(404);
-      expect((await json<Envelope>(response)).error).toEqual({ code: "not_found", message: "Job 'verify-1' was not found." });
+      expect((await json<Envelope>(response)).error).toEqual({ code: "not_found", message: "Job 'alice-only' was not found." });
     }
-    const aliceJob = await getJob(alice, "verify-1");
+    const aliceJob = await getJob(alice, "alice-only");
     expect((await call(jobRoute.GET, "/x", { token: bob.token, params: { ref: aliceJob.id } })).status).toBe(404);
     const bobs = await json<{ items: JobResponse[]; total: number }>(await call(jobsRoute.GET, "/x", { token: bob.token }));
     expect(bobs).toMatchObject({ items: [], total: 0 });
     const viewerList = await call(jobsRoute.GET, "/x", { token: viewer.token, headers: { "x-cairn-org": alice.orgId } });
     expect(viewerList.status).toBe(200);
-    const viewerStop = await call(stopRoute.POST, "/x", { method: "POST", token: viewer.token, headers: { "x-cairn-org": alice.orgId }, params: { ref: "verify-1" } });
+    const viewerStop = await call(stopRoute.POST, "/x", { method: "POST", token: viewer.token, headers: { "x-cairn-org": alice.orgId }, params: { ref: "alice-only" } });
     expect(viewerStop.status).toBe(403);
   });
 });

@@ -5,10 +5,8 @@ import { mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { startApiServer, type ApiServer } from "../helpers/api-server";
-import { openTestDatabase, type TestDatabase } from "../helpers/db";
+import { startApiServer } from "../helpers/api-server";
+import { sha256, useApiSuite } from "../helpers/api-suite";
 
 const MiB = 1024 * 1024;
 /**
@@ -75,24 +73,15 @@ async function put(url: string, token: string, index: number, size: number) {
 }
 
 describe("PUT soak: consecutive large uploads from Node's fetch while another process writes to the disk", () => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let server: ApiServer;
-  let user: TestUser;
+  const suite = useApiSuite("pglite", { users: ["soak"], server: true });
+  const { soak: user } = suite.users;
   let writer: ChildProcess;
 
-  beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase("pglite");
-    server = await startApiServer();
-    user = await signUpWithToken("soak");
-    writer = diskWriter(path.join(data.dir, "writer"));
+  beforeAll(() => {
+    writer = diskWriter(path.join(suite.dataDir, "writer"));
   });
-  afterAll(async () => {
+  afterAll(() => {
     writer?.kill("SIGKILL");
-    await server?.close();
-    await database?.close();
-    data?.cleanup();
   });
 
   it("keeps a reused connection whose next PUT arrived while the event loop stalled past the idle timeout", async () => {
@@ -151,7 +140,7 @@ describe("PUT soak: consecutive large uploads from Node's fetch while another pr
       expect(reset, "the server reset the connection with the PUT in it").toBeNull();
       expect(gone, "the server closed the connection with the PUT in it").toBe(false);
       expect(answers()[1]).toMatch(/^HTTP\/1\.1 201/);
-      expect(answers()[1]).toContain(createHash("sha256").update(bytes).digest("hex"));
+      expect(answers()[1]).toContain(sha256(bytes));
       // Both PUTs on the one connection (the POST had its own).
       expect(connections).toBe(2);
     } finally {
@@ -162,7 +151,7 @@ describe("PUT soak: consecutive large uploads from Node's fetch while another pr
   });
 
   it(`takes ${COUNT} PUTs of ${SIZE / MiB} MiB in a row with no failure and the right SHA-256s`, { timeout: 60 * 60 * 1000 }, async () => {
-    const created = await fetch(`${server.url}/api/v1/checkpoints`, {
+    const created = await fetch(`${suite.server.url}/api/v1/checkpoints`, {
       method: "POST",
       headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
       body: JSON.stringify({ name: "soak", sourceType: "local" }),
@@ -170,14 +159,14 @@ describe("PUT soak: consecutive large uploads from Node's fetch while another pr
     expect(created.status).toBe(201);
     await created.text();
     let connections = 0;
-    server.server.on("connection", () => (connections += 1));
+    suite.server.server.on("connection", () => (connections += 1));
     const failures: string[] = [];
     const started = Date.now();
     for (let i = 0; i < COUNT; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, GAP_MS));
       const t0 = Date.now();
       try {
-        const result = await put(`${server.url}/api/v1/checkpoints/soak/files/part-${i}.bin`, user.token, i, SIZE);
+        const result = await put(`${suite.server.url}/api/v1/checkpoints/soak/files/part-${i}.bin`, user.token, i, SIZE);
         if (result.status !== 201 || result.answer.sha256 !== result.sha256 || result.answer.size !== SIZE) {
           failures.push(`#${i}: ${result.status} ${JSON.stringify(result.answer).slice(0, 300)}`);
         }

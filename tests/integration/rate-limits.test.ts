@@ -1,6 +1,6 @@
 import pg from "pg";
 import { drizzle } from "drizzle-orm/node-postgres";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import * as users from "@/app/api/v1/users/route";
 import * as tokens from "@/app/api/v1/tokens/route";
 import * as me from "@/app/api/v1/me/route";
@@ -8,11 +8,7 @@ import { limitCredentialsSignIn } from "@/lib/auth/rate-limit";
 import { hitRateLimit } from "@/lib/db/queries/rate-limits";
 import type { Db } from "@/lib/db/client";
 import * as schema from "@/lib/db/schema";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
-
-type Envelope = { error: { code: string; message: string; details?: Record<string, unknown> } };
+import { call, json, signUpWithToken, testDatabases, useApiSuite, type Envelope } from "../helpers/api-suite";
 
 const LIMIT_ENV = [
   "CAIRN_RATE_LIMIT_SIGNIN_PER_ADDRESS",
@@ -23,30 +19,19 @@ const LIMIT_ENV = [
 ];
 
 describe.each(testDatabases)("rate limits on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let user: TestUser;
+  const suite = useApiSuite(kind);
   let address = 0;
   /** A client address no other test used (TEST-NET-3). */
   const newAddress = () => `203.0.113.${(address += 1)}`;
 
-  beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    user = await signUpWithToken("limited");
-  });
   afterEach(() => {
     for (const name of LIMIT_ENV) delete process.env[name];
   });
-  afterAll(async () => {
-    await database.close();
-    data.cleanup();
-  });
-
   const basicToken = (email: string, password: string, from: string) =>
     call(tokens.POST, "/api/v1/tokens", { method: "POST", basic: [email, password], body: { name: "t" }, headers: { "x-forwarded-for": from } });
 
   it("answers 30 wrong Basic passwords in a row with 401s, then 429 with Retry-After; another address still signs in", async () => {
+    const user = await signUpWithToken("limited");
     const attacker = newAddress();
     const statuses: number[] = [];
     let limited: Response | null = null;
@@ -76,6 +61,7 @@ describe.each(testDatabases)("rate limits on %s", (kind) => {
   });
 
   it("does not count sign-ins that succeed", async () => {
+    const user = await signUpWithToken("limited");
     const from = newAddress();
     for (let i = 0; i < 15; i += 1) expect((await basicToken(user.email, user.password, from)).status).toBe(201);
   });
@@ -122,6 +108,7 @@ describe.each(testDatabases)("rate limits on %s", (kind) => {
   });
 
   it("takes the client address from the end of X-Forwarded-For, as many hops back as proxies are trusted", async () => {
+    const user = await signUpWithToken("limited");
     const spoofed = newAddress();
     const real = newAddress();
     // A client that sends its own X-Forwarded-For through one proxy: the proxy's entry counts.
@@ -133,6 +120,7 @@ describe.each(testDatabases)("rate limits on %s", (kind) => {
   });
 
   it("answers failed sign-ins on the sign-in page with 429 rate_limited past the limit, with the url next-auth reads", async () => {
+    const user = await signUpWithToken("limited");
     // Auth.js itself cannot load outside Next.js (it imports `next/server`): a stand-in that answers
     // as it does for `X-Auth-Return-Redirect` — the sign-in page's url with an error, or the
     // callback url and the session cookie.
@@ -175,7 +163,10 @@ describe.each(testDatabases)("rate limits on %s", (kind) => {
     expect((await signIn(user.password, newAddress())).status).toBe(200);
   });
 
-  it.runIf(kind === "postgres")("counts in the database: two connections (two replicas) share one window", async () => {
+  // Two connections need a server database; PGlite is one process's own.
+  if (kind === "postgres") it("counts in the database: two connections (two replicas) share one window", async () => {
+    const user = await signUpWithToken("limited");
+    const { database } = suite;
     const other = new pg.Pool({ connectionString: database.url ?? "", max: 2 });
     try {
       const replica = drizzle(other, { schema }) as unknown as Db;

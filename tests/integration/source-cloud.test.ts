@@ -26,6 +26,7 @@ import { BlobTooLargeError } from "@/lib/storage/types";
 import { PermanentSourceError, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../helpers/azurite";
 import { startGcsPeer } from "../helpers/gcs-peer";
+import { sha256Of } from "../helpers/files";
 
 /**
  * s3rver (via tests/helpers/s3.ts) in a child process: its ListObjectsV2 continuation tokens are
@@ -87,11 +88,6 @@ const sha256 = (data: Buffer | Iterable<Buffer>) => {
   for (const chunk of Buffer.isBuffer(data) ? [data] : data) hash.update(chunk);
   return hash.digest("hex");
 };
-async function streamSha256(stream: Readable): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 /** A pass-through HTTP proxy in front of a peer, recording each request line and its range header. */
 async function startRecordingProxy(target: string) {
@@ -126,7 +122,7 @@ function context(uri: string, connection: SourceConnection | null, options: Reco
 async function hashes(listing: SourceListing): Promise<Map<string, string>> {
   const files: SourceFile[] = listing.kind === "tree" ? listing.files : [listing.file];
   const out = new Map<string, string>();
-  for (const file of files) out.set(file.path, await streamSha256(await file.open()));
+  for (const file of files) out.set(file.path, await sha256Of(await file.open()));
   return out;
 }
 
@@ -281,7 +277,7 @@ describe("s3 and wasabi against s3rver", () => {
     if (listing.kind !== "tree") throw new Error("expected a tree");
     expect(listing.files).toHaveLength(1_050);
     expect(new Set(listing.files.map((f) => f.path)).size).toBe(1_050);
-    expect(await streamSha256(await (listing.files.at(-1) as SourceFile).open())).toBe(sha256(Buffer.from("object 1049")));
+    expect(await sha256Of(await (listing.files.at(-1) as SourceFile).open())).toBe(sha256(Buffer.from("object 1049")));
   });
 
   it("reads a single key, and wasabi reaches the same store through an endpoint from the source options or the connection", async () => {
@@ -299,7 +295,7 @@ describe("s3 and wasabi against s3rver", () => {
     const listing = await s3Source.list(context(`s3://${BUCKET}/big/model.safetensors`, s3Connection(s3Proxy.endpoint)));
     if (listing.kind !== "single") throw new Error("expected a single object");
     expect(listing.file.size).toBe(LARGE);
-    expect(await streamSha256(await listing.file.open())).toBe(largeSha);
+    expect(await sha256Of(await listing.file.open())).toBe(largeSha);
     const ranges = s3Proxy.seen.filter((r) => r.startsWith("GET /cairn-src/big/")).map((r) => r.split(" ").at(-1));
     expect(ranges).toEqual(["bytes=0-16777215", "bytes=16777216-33554431", "bytes=33554432-50331647", "bytes=50331648-67108863", `bytes=67108864-${LARGE - 1}`]);
 
@@ -356,7 +352,7 @@ describe("gcs against a JSON API peer", () => {
     gcs.requests.length = 0;
     const large = await gcsSource.list(context(`gs://${BUCKET}/big/model.safetensors`, null));
     if (large.kind !== "single") throw new Error("expected a single object");
-    expect(await streamSha256(await large.file.open())).toBe(largeSha);
+    expect(await sha256Of(await large.file.open())).toBe(largeSha);
     const ranged = gcs.requests.filter((r) => r.includes("alt=media"));
     expect(ranged).toHaveLength(5);
     expect(ranged.every((r) => /generation=\d+/.test(r) && /bytes=\d+-\d+$/.test(r))).toBe(true);
@@ -582,7 +578,7 @@ describe("rangedStream", () => {
         return slice(start, end);
       },
     });
-    expect(await streamSha256(stream)).toBe(sha256(data));
+    expect(await sha256Of(stream)).toBe(sha256(data));
     expect(peak).toBeLessThanOrEqual(3);
     expect(broken).toBe(true);
   });
@@ -597,7 +593,7 @@ describe("rangedStream", () => {
         throw new PermanentSourceError("gone");
       },
     });
-    await expect(streamSha256(failing)).rejects.toThrow("gone");
+    await expect(sha256Of(failing)).rejects.toThrow("gone");
     expect(calls).toBeLessThanOrEqual(4);
 
     const signals: AbortSignal[] = [];

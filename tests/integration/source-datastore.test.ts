@@ -1,18 +1,14 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { datastoreSource } from "@/lib/sources/datastore/adapter";
 import { PermanentSourceError, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
+import { sha256, sha256Of } from "../helpers/files";
 
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
-async function digest(file: SourceFile): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of await file.open()) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
+const digest = async (file: SourceFile): Promise<string> => sha256Of(await file.open());
 
 const context = (uri: string): SourceContext => ({ uri, options: {}, connection: null, scratchDir: "/nonexistent", signal: new AbortController().signal, log: async () => {} });
 

@@ -1,29 +1,16 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as list from "@/app/api/v1/checkpoints/route";
-import * as one from "@/app/api/v1/checkpoints/[ref]/route";
 import * as logs from "@/app/api/v1/checkpoints/[ref]/logs/route";
 import { getDb } from "@/lib/db/client";
 import { runIngest } from "@/lib/ingest/run";
-import { stopBoss } from "@/lib/queue/boss";
 import { huggingfaceSource } from "@/lib/sources/huggingface/adapter";
 import { PermanentSourceError } from "@/lib/sources/types";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import { call, createCheckpoint, getCheckpoint, json, sha256 as sha, testDatabases, useApiSuite, type CheckpointAnswer } from "../helpers/api-suite";
 import { startHfPeer, type HubFile } from "../helpers/hf-peer";
-
-type Checkpoint = { metadata: { id: string }; status: { status: string; message: string | null; fileCount: number; files?: { path: string; size: number; sha256: string }[] } };
-
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 /** Source errors that say what happened: which revision and commit, which bytes. */
 describe.each(testDatabases)("source errors on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let user: TestUser;
   let peer: Awaited<ReturnType<typeof startHfPeer>>;
-  const saved = { endpoint: process.env.HF_ENDPOINT, allow: process.env.CAIRN_ALLOW_PRIVATE_SOURCES };
   const gone = "0123456789abcdef0123456789abcdef01234567";
   const weights = randomBytes(200_000);
   // The Hub vouches for a SHA-256 the bytes it serves never have (a broken upload, a lying mirror).
@@ -37,31 +24,18 @@ describe.each(testDatabases)("source errors on %s", (kind) => {
       "acme/lying": { branches: { main: [{ path: "README.md", content: Buffer.from("# lying\n") }, lying] } },
       "acme/flaky": { branches: { main: [flaky] } },
     });
-    process.env.HF_ENDPOINT = peer.endpoint;
-    process.env.CAIRN_ALLOW_PRIVATE_SOURCES = "127.0.0.1/32";
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    user = await signUpWithToken("source-errors");
   });
-  afterAll(async () => {
-    for (const [key, value] of [["HF_ENDPOINT", saved.endpoint], ["CAIRN_ALLOW_PRIVATE_SOURCES", saved.allow]] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-    // The queue is bound to this suite's database: the next database gets a queue of its own.
-    await stopBoss();
-    await database.close();
-    data.cleanup();
-    await peer.stop();
-  });
+  afterAll(() => peer.stop());
+  const suite = useApiSuite(kind, { users: ["errors"], env: () => ({ HF_ENDPOINT: peer.endpoint, CAIRN_ALLOW_PRIVATE_SOURCES: "127.0.0.1/32" }) });
+  const { errors: user } = suite.users;
 
   const ingest = async (name: string, sourceUri: string) => {
-    const created = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name, sourceType: "huggingface", sourceUri } });
+    const created = await createCheckpoint(user, name, { sourceType: "huggingface", sourceUri });
     expect(created.status).toBe(201);
-    const id = (await json<Checkpoint>(created)).metadata.id;
+    const id = (await json<CheckpointAnswer>(created)).metadata.id;
     const started = Date.now();
     await runIngest(await getDb(), id);
-    const row = await json<Checkpoint>(await call(one.GET, "/x", { token: user.token, params: { ref: id } }));
+    const row = await getCheckpoint(user, id);
     const log = await json<{ items: { level: string; message: string }[] }>(await call(logs.GET, "/x", { token: user.token, params: { ref: id } }));
     return { row, log: log.items, seconds: (Date.now() - started) / 1000 };
   };

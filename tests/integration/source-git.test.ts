@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -9,15 +9,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CLONE_DIR, gitSource } from "@/lib/sources/git/adapter";
 import { PermanentSourceError, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { git, lfsPointer, sshdAvailable, startGitServer, startSshServer } from "@/tests/helpers/git-server";
+import { sha256, sha256Of } from "@/tests/helpers/files";
 
 const exec = promisify(execFile);
-const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
-async function digest(file: SourceFile): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of await file.open()) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
+const digest = async (file: SourceFile): Promise<string> => sha256Of(await file.open());
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { guardedAgents } from "@/lib/net/agents";
 import { huggingfaceSource } from "@/lib/sources/huggingface/adapter";
@@ -6,14 +6,10 @@ import { kaggleSource } from "@/lib/sources/kaggle/adapter";
 import { PermanentSourceError, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { startHfPeer, type HubFile } from "@/tests/helpers/hf-peer";
 import { startKagglePeer } from "@/tests/helpers/kaggle-peer";
+import { sha256, sha256Of } from "@/tests/helpers/files";
 
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
-async function digest(file: SourceFile): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of await file.open()) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
+const digest = async (file: SourceFile): Promise<string> => sha256Of(await file.open());
 
 function context(uri: string, opts: { options?: Record<string, string>; connection?: SourceConnection | null } = {}): SourceContext {
   return { uri, options: opts.options ?? {}, connection: opts.connection ?? null, scratchDir: "/nonexistent", signal: new AbortController().signal, log: async () => {} };

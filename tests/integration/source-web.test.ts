@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
@@ -15,6 +15,7 @@ import { PermanentSourceError, type SourceContext, type SourceFile, type SourceL
 import { downloadRanges } from "@/lib/sources/ranged-stream";
 import { createWebSource } from "@/lib/sources/web/adapter";
 import { FsBlobStore } from "@/lib/storage/fs-store";
+import { sha256, sha256Of } from "../helpers/files";
 
 const KiB = 1024;
 const source = createWebSource({
@@ -23,7 +24,6 @@ const source = createWebSource({
 });
 const originalAllow = process.env[ALLOW_ENV];
 
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const bytes = { model: randomBytes(700 * KiB), drop: randomBytes(600 * KiB), big: randomBytes(3 * 1024 * KiB + 7) };
 
 function context(uri: string): SourceContext {
@@ -36,9 +36,7 @@ async function list(uri: string): Promise<SourceListing> {
 
 /** Reads a file fully and hashes it; rejects with the error from open() or from the stream. */
 async function fetchHash(file: SourceFile): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of await file.open()) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+  return sha256Of(await file.open());
 }
 
 async function single(uri: string) {

@@ -1,15 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as list from "@/app/api/v1/checkpoints/route";
-import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
+import { describe, expect, it } from "vitest";
 import * as uploads from "@/app/api/v1/uploads/[[...id]]/route";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { startApiServer, type ApiServer } from "../helpers/api-server";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import { call, commitCheckpoint, createCheckpoint, json, sha256 as sha, testDatabases, useApiSuite, type CheckpointAnswer, type Envelope } from "../helpers/api-suite";
 import { tus } from "../helpers/tus";
 
 /**
@@ -19,8 +14,6 @@ import { tus } from "../helpers/tus";
  * half does (headers, statuses, the lock, the store's offsets) fails here first.
  */
 const root = path.resolve(import.meta.dirname, "../..");
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-type Envelope = { error: { code: string; message: string } };
 
 /** Headers of an answer, lower-cased, without the per-request and date-dependent ones. */
 function protocolHeaders(response: Response): Record<string, string> {
@@ -50,26 +43,11 @@ describe("the pinned tus library", () => {
 });
 
 describe.each(testDatabases)("tus protocol answers on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let user: TestUser;
-  let server: ApiServer;
-
-  beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    user = await signUpWithToken("tus-protocol");
-    server = await startApiServer();
-  });
-  afterAll(async () => {
-    await server.close();
-    await database.close();
-    data.cleanup();
-  });
+  const suite = useApiSuite(kind, { users: ["tus"], server: true });
+  const { tus: user } = suite.users;
 
   async function newCheckpoint(name: string): Promise<string> {
-    const response = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name, sourceType: "local" } });
-    return (await json<{ metadata: { id: string } }>(response)).metadata.id;
+    return (await json<CheckpointAnswer>(await createCheckpoint(user, name))).metadata.id;
   }
 
   it("answers a create, HEAD, PATCH, HEAD, PATCH sequence exactly as the protocol says", async () => {
@@ -107,7 +85,7 @@ describe.each(testDatabases)("tus protocol answers on %s", (kind) => {
     const again = await tus.patch(user.token, uploadId, bytes.length, Buffer.alloc(0));
     expect(again.status).toBe(409);
 
-    const committed = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    const committed = await commitCheckpoint(user, id);
     const ready = await json<{ status: { files: { path: string; sha256: string; size: number }[] } }>(committed);
     expect(ready.status.files).toEqual([{ path: "weights/model.bin", size: bytes.length, sha256: sha(bytes) }]);
   });
@@ -194,7 +172,7 @@ describe.each(testDatabases)("tus protocol answers on %s", (kind) => {
     expect(aborted.headers.get("upload-offset")).toBe("50000");
     expect(aborted.headers.get("connection")).toBe("close");
     expect((await tus.patch(user.token, uploadId, 50_000, bytes.subarray(50_000))).status).toBe(204);
-    const committed = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    const committed = await commitCheckpoint(user, id);
     const ready = await json<{ status: { files: { sha256: string }[] } }>(committed);
     expect(ready.status.files[0]?.sha256).toBe(sha(bytes));
   });
@@ -203,7 +181,7 @@ describe.each(testDatabases)("tus protocol answers on %s", (kind) => {
     const id = await newCheckpoint("dropped-http");
     const bytes = randomBytes(4 * 1024 * 1024);
     const uploadId = tus.idFrom(await tus.create(user.token, { checkpointId: id, path: "h.bin" }, bytes.length));
-    const url = new URL(`${server.url}/api/v1/uploads/${uploadId}`);
+    const url = new URL(`${suite.server.url}/api/v1/uploads/${uploadId}`);
     const sent = 1024 * 1024 + 12_345;
     await new Promise<void>((resolve) => {
       const request = http.request(url, {
@@ -241,7 +219,7 @@ describe.each(testDatabases)("tus protocol answers on %s", (kind) => {
     });
     expect(rest.status).toBe(204);
     expect(rest.headers.get("upload-offset")).toBe(String(bytes.length));
-    const committed = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
+    const committed = await commitCheckpoint(user, id);
     const ready = await json<{ status: { files: { sha256: string }[] } }>(committed);
     expect(ready.status.files[0]?.sha256).toBe(sha(bytes));
   });

@@ -1,42 +1,26 @@
 import http from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as list from "@/app/api/v1/checkpoints/route";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as files from "@/app/api/v1/checkpoints/[ref]/files/route";
 import * as file from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
 import { FILE_PATH_RULE } from "@/lib/checkpoints/naming";
 import { RAW_FILE_PATH_HEADER } from "@/lib/net/http-server";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { startApiServer, type ApiServer } from "../helpers/api-server";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import { call, createCheckpoint, json, testDatabases, useApiSuite } from "../helpers/api-suite";
 
 type Answer = { status: number; body: { error?: { code: string; message: string; details?: unknown }; path?: string } };
 
 describe.each(testDatabases)("upload paths with escapes, plain and percent-encoded, on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let user: TestUser;
-  let server: ApiServer;
-
+  const suite = useApiSuite(kind, { users: ["paths"], server: true });
+  const { paths: user } = suite.users;
   beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    user = await signUpWithToken("paths");
-    server = await startApiServer();
-    await call(list.POST, "/x", { method: "POST", token: user.token, body: { name: "paths", sourceType: "local" } });
-  });
-  afterAll(async () => {
-    await server.close();
-    await database.close();
-    data.cleanup();
+    expect((await createCheckpoint(user, "paths")).status).toBe(201);
   });
 
   /** A request whose path goes on the wire exactly as given (fetch would resolve `..` first). */
-  function raw(method: string, rawPath: string, body = "bytes", headers: Record<string, string> = {}): Promise<Answer> {
-    const { port } = new URL(server.url);
+  function raw(method: string, rawPath: string, body = "bytes", headers: Record<string, string> = {}, ref = "paths"): Promise<Answer> {
+    const { port } = new URL(suite.server.url);
     return new Promise((resolve, reject) => {
       const request = http.request(
-        { host: "127.0.0.1", port, method, path: `/api/v1/checkpoints/paths/files/${rawPath}`, headers: { authorization: `Bearer ${user.token}`, "content-length": String(body.length), ...headers } },
+        { host: "127.0.0.1", port, method, path: `/api/v1/checkpoints/${ref}/files/${rawPath}`, headers: { authorization: `Bearer ${user.token}`, "content-length": String(body.length), ...headers } },
         (response) => {
           let text = "";
           response.setEncoding("utf8");
@@ -50,13 +34,13 @@ describe.each(testDatabases)("upload paths with escapes, plain and percent-encod
   }
 
   /** The same PUT in-process, with the path segments as Next.js decodes them. */
-  async function plain(segments: string[]): Promise<Answer> {
-    const response = await call(file.PUT, "/x", { method: "PUT", token: user.token, rawBody: "bytes", params: { ref: "paths", path: segments } });
+  async function plain(segments: string[], ref = "paths"): Promise<Answer> {
+    const response = await call(file.PUT, "/x", { method: "PUT", token: user.token, rawBody: "bytes", params: { ref, path: segments } });
     return { status: response.status, body: await json(response) };
   }
 
-  const storedPaths = async () => {
-    const response = await call(files.GET, "/x", { token: user.token, params: { ref: "paths" } });
+  const storedPaths = async (ref = "paths") => {
+    const response = await call(files.GET, "/x", { token: user.token, params: { ref } });
     return (await json<{ items: { path: string }[] }>(response)).items.map((f) => f.path);
   };
 
@@ -87,15 +71,21 @@ describe.each(testDatabases)("upload paths with escapes, plain and percent-encod
   });
 
   it("stores nothing for any of them, and still takes names that only look like escapes", async () => {
-    expect(await storedPaths()).toEqual([]);
+    // A checkpoint of its own, so only this test's files are in it.
+    expect((await createCheckpoint(user, "paths-stored")).status).toBe(201);
+    for (const [wire, , segments] of escapes) {
+      expect((await raw("PUT", wire, "bytes", {}, "paths-stored")).status, wire).toBe(422);
+      expect((await plain(segments, "paths-stored")).status, wire).toBe(422);
+    }
+    expect(await storedPaths("paths-stored")).toEqual([]);
     // A file literally named '%2e%2e' is sent with its '%' encoded; it is a name, not an escape.
-    const literal = await raw("PUT", "%252e%252e/ok.bin");
+    const literal = await raw("PUT", "%252e%252e/ok.bin", "bytes", {}, "paths-stored");
     expect(literal.status).toBe(201);
     expect(literal.body.path).toBe("%2e%2e/ok.bin");
-    const dots = await raw("PUT", "..hidden/x.bin");
+    const dots = await raw("PUT", "..hidden/x.bin", "bytes", {}, "paths-stored");
     expect(dots.status).toBe(201);
     expect(dots.body.path).toBe("..hidden/x.bin");
-    expect((await storedPaths()).sort()).toEqual(["%2e%2e/ok.bin", "..hidden/x.bin"]);
+    expect((await storedPaths("paths-stored")).sort()).toEqual(["%2e%2e/ok.bin", "..hidden/x.bin"]);
   });
 
   it("answers GET …/files/%2e%2e/evil with 422 too, not a lookup of another path", async () => {

@@ -1,44 +1,40 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as list from "@/app/api/v1/checkpoints/route";
+import { afterAll, describe, expect, it } from "vitest";
 import * as one from "@/app/api/v1/checkpoints/[ref]/route";
 import * as file from "@/app/api/v1/checkpoints/[ref]/files/[...path]/route";
 import * as commit from "@/app/api/v1/checkpoints/[ref]/commit/route";
 import { getDb } from "@/lib/db/client";
 import { expireAbandonedUploads } from "@/lib/uploads/maintenance";
-import { call, json, useTempDataDir } from "../helpers/api";
-import { signUpWithToken, type TestUser } from "../helpers/accounts";
-import { openTestDatabase, testDatabases, type TestDatabase } from "../helpers/db";
+import {
+  call,
+  createCheckpoint,
+  json,
+  readyCheckpoint,
+  sha256 as sha,
+  signUpWithToken,
+  testDatabases,
+  useApiSuite,
+  type CheckpointAnswer,
+  type Envelope,
+  type TestUser,
+} from "../helpers/api-suite";
 import { tus } from "../helpers/tus";
 
-type Envelope = { error: { code: string; message: string; details?: Record<string, unknown> } };
-const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-
 describe.each(testDatabases)("uploads, limits and expiry on %s", (kind) => {
-  let database: TestDatabase;
-  let data: ReturnType<typeof useTempDataDir>;
-  let user: TestUser;
-
-  beforeAll(async () => {
-    data = useTempDataDir();
-    database = await openTestDatabase(kind);
-    user = await signUpWithToken("uploader");
-  });
-  afterAll(async () => {
+  const suite = useApiSuite(kind, { users: ["uploader"] });
+  const { uploader: user } = suite.users;
+  afterAll(() => {
     delete process.env.CAIRN_ORG_QUOTA_BYTES;
     delete process.env.CAIRN_MAX_CHECKPOINT_BYTES;
-    await database.close();
-    data.cleanup();
   });
 
-  async function newCheckpoint(name: string): Promise<string> {
-    const response = await call(list.POST, "/x", { method: "POST", token: user.token, body: { name, sourceType: "local" } });
-    return (await json<{ metadata: { id: string } }>(response)).metadata.id;
+  async function newCheckpoint(name: string, owner: TestUser = user): Promise<string> {
+    return (await json<CheckpointAnswer>(await createCheckpoint(owner, name))).metadata.id;
   }
   const blobFiles = () => {
-    const root = path.join(data.dir, "blobs");
+    const root = path.join(suite.dataDir, "blobs");
     const walk = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [e.name]));
     try {
@@ -106,12 +102,12 @@ describe.each(testDatabases)("uploads, limits and expiry on %s", (kind) => {
     expect(done.status).toBe(200);
     const ready = await json<{ status: { files: { path: string; sha256: string; size: number }[] } }>(done);
     expect(ready.status.files).toEqual([{ path: "model.bin", size: bytes.length, sha256: sha(bytes) }]);
-    // The quota test below counts this org's bytes.
     expect((await call(one.DELETE, "/x", { method: "DELETE", token: user.token, params: { ref: id } })).status).toBe(204);
   });
 
   it("refuses tus uploads to a ready checkpoint (409) and with a bad path (422)", async () => {
-    const ready = await tus.create(user.token, { checkpointId: (await json<{ metadata: { id: string } }>(await call(one.GET, "/x", { token: user.token, params: { ref: "tus-one" } }))).metadata.id, path: "x.bin" }, 10);
+    const readyId = await readyCheckpoint(user, "tus-ready", { "w.bin": "weights" });
+    const ready = await tus.create(user.token, { checkpointId: readyId, path: "x.bin" }, 10);
     expect(ready.status).toBe(409);
     expect((await json<Envelope>(ready)).error.message).toContain("immutable");
 
@@ -133,7 +129,10 @@ describe.each(testDatabases)("uploads, limits and expiry on %s", (kind) => {
   });
 
   it("enforces the org quota on declared lengths and on streams without one, leaving nothing behind", async () => {
-    const id = await newCheckpoint("quota-check");
+    // An org of its own with 3 MB stored, so 2 MB more is over a 4 MB quota whatever other tests store.
+    const user = await signUpWithToken("quota");
+    await readyCheckpoint(user, "stored", { "w.bin": randomBytes(3 * 1024 * 1024) });
+    const id = await newCheckpoint("quota-check", user);
     const me = await json<{ status: { size: number } }>(await call(one.GET, "/x", { token: user.token, params: { ref: id } }));
     expect(me.status.size).toBe(0);
     process.env.CAIRN_ORG_QUOTA_BYTES = String(4 * 1024 * 1024);
@@ -157,7 +156,7 @@ describe.each(testDatabases)("uploads, limits and expiry on %s", (kind) => {
       expect(streamed.status).toBe(413);
       expect((await json<Envelope>(streamed)).error.code).toBe("quota_exceeded");
       expect(blobFiles().length).toBe(blobsBefore);
-      expect(readdirSync(path.join(data.dir, "blobs", "tmp"))).toEqual([]);
+      expect(readdirSync(path.join(suite.dataDir, "blobs", "tmp"))).toEqual([]);
 
       const deferred = await tus.create(user.token, { checkpointId: id, path: "deferred.bin" });
       expect(deferred.status).toBe(201);
@@ -204,7 +203,7 @@ describe.each(testDatabases)("uploads, limits and expiry on %s", (kind) => {
 
     const removed = await expireAbandonedUploads(await getDb(), new Date(Date.now() + 25 * 3600 * 1000));
     expect(removed).toBeGreaterThanOrEqual(1);
-    expect(readdirSync(path.join(data.dir, "uploads")).filter((f) => f.startsWith(tus.idFrom(created)))).toEqual([]);
+    expect(readdirSync(path.join(suite.dataDir, "uploads")).filter((f) => f.startsWith(tus.idFrom(created)))).toEqual([]);
     const committed = await call(commit.POST, "/x", { method: "POST", token: user.token, params: { ref: id } });
     expect(committed.status).toBe(200);
   });

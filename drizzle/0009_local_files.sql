@@ -1,0 +1,1 @@
+ALTER TABLE "checkpoints" ADD COLUMN "from_local_files" jsonb DEFAULT '[]'::jsonb NOT NULL;
