@@ -9,6 +9,8 @@ import { useCanWrite, useMe } from "@/lib/hooks/use-me";
 import { orgLabel } from "./catalog-table";
 import { launchFromCheckpointHref } from "./checkpoint-job-actions";
 import { FileTable } from "./file-table";
+import { ModelCard } from "./model-card";
+import { LicenseAcceptance, ModelCardText } from "./model-card-text";
 import { RelativeTime } from "./relative-time";
 import { sourceTypeLabel } from "./source-types";
 import { buttonClasses } from "./ui/button";
@@ -70,7 +72,8 @@ export function CatalogDetail({ checkpointRef }: { checkpointRef: string }) {
     );
   }
 
-  const { metadata, spec, status } = query.data;
+  const checkpoint = query.data;
+  const { metadata, spec, status } = checkpoint;
   const ours = metadata.ownerOrgID === me.data?.org.id;
   return (
     <div className="space-y-6">
@@ -97,7 +100,7 @@ export function CatalogDetail({ checkpointRef }: { checkpointRef: string }) {
         )}
       </header>
 
-      <dl className="grid grid-cols-2 gap-4 rounded-lg border border-zinc-200 bg-white p-4 shadow-sm sm:grid-cols-5">
+      <dl className="grid grid-cols-2 gap-4 rounded-lg border border-zinc-200 bg-white p-4 shadow-sm sm:grid-cols-3 lg:grid-cols-6">
         <Fact label="Size">
           <span title={`${status.size.toLocaleString()} bytes`} className="tabular-nums">
             {formatBytes(status.size)}
@@ -111,7 +114,12 @@ export function CatalogDetail({ checkpointRef }: { checkpointRef: string }) {
         <Fact label="Created">
           <RelativeTime at={status.createdAt} suffix=" ago" />
         </Fact>
+        <Fact label="License">{status.model?.license ?? <span className="text-zinc-400">—</span>}</Fact>
       </dl>
+
+      <LicenseAcceptance checkpoint={checkpoint} />
+      <ModelCard checkpoint={checkpoint} />
+      <ModelCardText checkpoint={checkpoint} />
 
       <section aria-labelledby="files-heading" className="space-y-2">
         <h2 id="files-heading" className="text-sm font-semibold text-zinc-900">

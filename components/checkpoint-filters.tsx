@@ -3,22 +3,37 @@
 import { useEffect, useState } from "react";
 import type { CheckpointStatus, SourceType } from "@/lib/checkpoints/kinds";
 import { useDebouncedValue } from "@/lib/hooks/use-debounced-value";
+import { modelFormats, type ModelFormat } from "@/lib/model-facts/kinds";
 import { sourceTypeRegistry } from "./source-types";
 import { statusOptions } from "./status-badge";
 import { Input, Select } from "./ui/input";
 
-export type CheckpointFilterValues = { q: string; status: CheckpointStatus | ""; sourceType: SourceType | "" };
+export type CheckpointFilterValues = {
+  q: string;
+  status: CheckpointStatus | "";
+  sourceType: SourceType | "";
+  format: ModelFormat | "";
+  architecture: string;
+};
 
-/** Search box (debounced) and the status and source type filters of the dashboard. */
+const formatLabels: Record<ModelFormat, string> = { safetensors: "safetensors", pytorch: "PyTorch", gguf: "GGUF", mixed: "Mixed formats" };
+
+/** Search boxes (debounced) and the status, source type and weight format filters of the dashboard. */
 export function CheckpointFilters({ values, onChange }: { values: CheckpointFilterValues; onChange: (values: Partial<CheckpointFilterValues>) => void }) {
   const [q, setQ] = useState(values.q);
   const debouncedQ = useDebouncedValue(q.trim(), 300);
+  const [architecture, setArchitecture] = useState(values.architecture);
+  const debouncedArchitecture = useDebouncedValue(architecture.trim(), 300);
 
   useEffect(() => {
     if (debouncedQ !== values.q) onChange({ q: debouncedQ });
     // Only a settled search text should reach the URL; `values.q` follows from it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [debouncedQ]);
+  useEffect(() => {
+    if (debouncedArchitecture !== values.architecture) onChange({ architecture: debouncedArchitecture });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [debouncedArchitecture]);
 
   return (
     <div role="search" className="flex flex-wrap items-center gap-2">
@@ -54,6 +69,27 @@ export function CheckpointFilters({ values, onChange }: { values: CheckpointFilt
           </option>
         ))}
       </Select>
+      <label htmlFor="format-filter" className="sr-only">
+        Weight format
+      </label>
+      <Select id="format-filter" value={values.format} onChange={(event) => onChange({ format: event.target.value as ModelFormat | "" })} className="w-auto">
+        <option value="">All formats</option>
+        {modelFormats.map((format) => (
+          <option key={format} value={format}>
+            {formatLabels[format]}
+          </option>
+        ))}
+      </Select>
+      <label htmlFor="architecture-filter" className="sr-only">
+        Architecture
+      </label>
+      <Input
+        id="architecture-filter"
+        placeholder="Architecture, e.g. LlamaForCausalLM"
+        value={architecture}
+        onChange={(event) => setArchitecture(event.target.value)}
+        className="w-full sm:w-64"
+      />
     </div>
   );
 }

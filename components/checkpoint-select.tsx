@@ -6,6 +6,7 @@ import type { SourceType } from "@/lib/checkpoints/kinds";
 import { useCheckpointOptions } from "@/lib/hooks/use-catalog";
 import { useDebouncedValue } from "@/lib/hooks/use-debounced-value";
 import { formatAge, formatBytes } from "@/lib/format";
+import { factsSummary } from "@/lib/model-facts/kinds";
 import { sourceTypeLabel } from "./source-types";
 import { cn } from "./ui/cn";
 import { Switch } from "./ui/switch";
@@ -17,6 +18,9 @@ export type SelectedCheckpoint = {
   public: boolean;
   size?: number;
   sourceType?: SourceType;
+  /** A catalog checkpoint's license (model facts): attaching it asks the user to accept it once. */
+  license?: string | null;
+  acceptLicense?: boolean;
 };
 
 export function toSelected(checkpoint: CheckpointResponse, fromCatalog: boolean): SelectedCheckpoint {
@@ -26,6 +30,7 @@ export function toSelected(checkpoint: CheckpointResponse, fromCatalog: boolean)
     public: fromCatalog,
     size: checkpoint.status.size,
     sourceType: checkpoint.spec.sourceType,
+    license: fromCatalog ? (checkpoint.status.model?.license ?? null) : null,
   };
 }
 
@@ -36,7 +41,10 @@ function OptionRow({ checkpoint, catalog }: { checkpoint: CheckpointResponse; ca
   const { metadata, spec, status } = checkpoint;
   return (
     <span className="flex min-w-0 flex-1 items-baseline justify-between gap-3">
-      <span className="min-w-0 truncate font-mono text-sm text-zinc-900">{metadata.name}</span>
+      <span className="min-w-0">
+        <span className="block truncate font-mono text-sm text-zinc-900">{metadata.name}</span>
+        {status.model && factsSummary(status.model) && <span className="block truncate text-xs text-zinc-500">{factsSummary(status.model)}</span>}
+      </span>
       <span className="shrink-0 text-xs text-zinc-500 tabular-nums">
         {formatBytes(status.size)} · {formatAge(status.createdAt)} · {sourceTypeLabel(spec.sourceType)}
         {catalog && " · public"}

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { CheckpointResponse, CheckpointSort } from "@/lib/api/schemas/checkpoints";
 import { formatBytes } from "@/lib/format";
+import { formatParameters } from "@/lib/model-facts/kinds";
 import { isInFlight } from "@/lib/query/checkpoints";
 import { CheckpointProgress } from "./checkpoint-progress";
 import { RelativeTime } from "./relative-time";
@@ -48,6 +49,12 @@ function CheckpointRow({ checkpoint }: { checkpoint: CheckpointResponse }) {
         </Link>
         <span className="text-xs text-zinc-500">{sourceTypeLabel(spec.sourceType)}</span>
       </TableCell>
+      <TableCell className="text-right tabular-nums" title={status.model?.parameters != null ? `${status.model.parameters.toLocaleString()} parameters` : undefined}>
+        {status.model?.parameters != null ? formatParameters(status.model.parameters) : <span className="text-zinc-300">—</span>}
+      </TableCell>
+      <TableCell className="text-right tabular-nums">
+        {(status.model?.step ?? status.step) != null ? (status.model?.step ?? status.step)!.toLocaleString() : <span className="text-zinc-300">—</span>}
+      </TableCell>
       <TableCell className="text-right tabular-nums">{status.fileCount.toLocaleString()}</TableCell>
       <TableCell className="text-right tabular-nums" title={`${status.size.toLocaleString()} bytes`}>
         {formatBytes(status.size)}
@@ -70,6 +77,8 @@ export function CheckpointTable({ items, sort, onSort }: { items: CheckpointResp
       <TableHead>
         <tr>
           <SortHeader field="name" label="Name" sort={sort} onSort={onSort} />
+          <TableHeaderCell className="text-right">Parameters</TableHeaderCell>
+          <TableHeaderCell className="text-right">Step</TableHeaderCell>
           <TableHeaderCell className="text-right">Files</TableHeaderCell>
           <SortHeader field="size" label="Total size" sort={sort} onSort={onSort} className="text-right" />
           <TableHeaderCell>Status</TableHeaderCell>
@@ -89,8 +98,8 @@ export function CheckpointTableSkeleton({ rows = 6 }: { rows?: number }) {
   return (
     <TableSkeleton
       label="Loading checkpoints"
-      headers={["Name", "Files", "Total size", "Status", "Created"]}
-      cells={[["h-4 w-44", "h-3 w-20"], "ml-auto h-4 w-8", "ml-auto h-4 w-16", "h-5 w-20 rounded-full", "h-4 w-12"]}
+      headers={["Name", "Parameters", "Step", "Files", "Total size", "Status", "Created"]}
+      cells={[["h-4 w-44", "h-3 w-20"], "ml-auto h-4 w-12", "ml-auto h-4 w-8", "ml-auto h-4 w-8", "ml-auto h-4 w-16", "h-5 w-20 rounded-full", "h-4 w-12"]}
       rows={rows}
     />
   );

@@ -8,6 +8,7 @@ import type { CheckpointStatus, SourceType } from "@/lib/checkpoints/kinds";
 import { useCursorPages } from "@/lib/hooks/use-cursor-pages";
 import { useCanWrite } from "@/lib/hooks/use-me";
 import { useCheckpointList } from "@/lib/hooks/use-checkpoints";
+import { modelFormats, type ModelFormat } from "@/lib/model-facts/kinds";
 import { CheckpointFilters, type CheckpointFilterValues } from "./checkpoint-filters";
 import { CheckpointTable, CheckpointTableSkeleton } from "./checkpoint-table";
 import { PagedList } from "./paged-list";
@@ -34,6 +35,8 @@ function useDashboardParams() {
     q: searchParams.get("q") ?? "",
     status: pick<CheckpointStatus>(searchParams.get("status"), statusOptions.map((o) => o.status)),
     sourceType: pick<SourceType>(searchParams.get("sourceType"), sourceTypeRegistry.map((o) => o.type)),
+    format: pick<ModelFormat>(searchParams.get("format"), modelFormats),
+    architecture: searchParams.get("architecture") ?? "",
   };
   const sort = pick(searchParams.get("sort"), sorts) || DEFAULT_SORT;
 
@@ -64,11 +67,13 @@ export function CheckpointsDashboard() {
     q: filters.q || undefined,
     status: filters.status || undefined,
     sourceType: filters.sourceType || undefined,
+    format: filters.format || undefined,
+    architecture: filters.architecture || undefined,
     sort,
     limit: PAGE_SIZE,
     cursor: pages.cursor,
   });
-  const filtered = Boolean(filters.q || filters.status || filters.sourceType);
+  const filtered = Boolean(filters.q || filters.status || filters.sourceType || filters.format || filters.architecture);
   const data = list.data;
 
   return (
@@ -108,7 +113,7 @@ export function CheckpointsDashboard() {
                   variant="secondary"
                   onClick={() => {
                     setResets((n) => n + 1);
-                    update({ q: "", status: "", sourceType: "" });
+                    update({ q: "", status: "", sourceType: "", format: "", architecture: "" });
                   }}
                 >
                   Clear filters

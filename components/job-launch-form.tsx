@@ -156,6 +156,29 @@ export function JobLaunchForm({ initial = {}, initialCatalog = false }: { initia
                 ? "Optional. Only ready checkpoints can be attached."
                 : `${draft.checkpoints.length} attached; ${draft.checkpoints[0]?.name} is $TRAINML_CHECKPOINT_PATH.`)}
           </FieldMessage>
+          {draft.checkpoints.some((item) => item.public && item.license) && (
+            <fieldset className="mt-3 space-y-2 rounded-md border border-zinc-200 bg-zinc-50 p-3">
+              <legend className="px-1 text-xs font-medium text-zinc-600">Licenses</legend>
+              {draft.checkpoints.map((item, index) =>
+                item.public && item.license ? (
+                  <label key={item.ref} className="flex items-start gap-2 text-sm text-zinc-800">
+                    <input
+                      type="checkbox"
+                      className="mt-0.5"
+                      checked={item.acceptLicense === true}
+                      onChange={(event) =>
+                        change({ checkpoints: draft.checkpoints.map((other, i) => (i === index ? { ...other, acceptLicense: event.target.checked } : other)) })
+                      }
+                    />
+                    <span>
+                      I accept the <span className="font-medium">{item.license}</span> license of <span className="font-mono">{item.name}</span>
+                      <span className="block text-xs text-zinc-500">Asked once: Cairn records who accepted it and when.</span>
+                    </span>
+                  </label>
+                ) : null,
+              )}
+            </fieldset>
+          )}
         </div>
         <Switch
           id="job-capture-outputs"

@@ -131,7 +131,11 @@ export function toCreateBody(draft: LaunchDraft, accepts: readonly ResourceField
     name: draft.name,
     type: draft.type,
     command: commandArgv(draft.commandLine, draft.throughShell).argv,
-    checkpoints: draft.checkpoints.map((item) => (item.public ? { ref: item.ref, public: true } : { ref: item.ref })),
+    checkpoints: draft.checkpoints.map((item) => ({
+      ref: item.ref,
+      ...(item.public ? { public: true } : {}),
+      ...(item.public && item.acceptLicense ? { acceptLicense: true } : {}),
+    })),
     captureOutputs: draft.captureOutputs,
     env: Object.fromEntries(usedRows(draft.env).map((row) => [row.key.trim(), row.value])),
     ...(Object.keys(resources).length > 0 ? { resources } : {}),

@@ -5,6 +5,7 @@ import { countActiveUploads } from "@/lib/db/queries/uploads";
 import { formatBytes } from "@/lib/format";
 import { presentCheckpoint } from "./present";
 import { listFiles } from "@/lib/db/queries/files";
+import { afterCheckpointReady } from "./on-ready";
 import { resolveCheckpoint } from "./service";
 
 /** Seals an uploading checkpoint: from here on it is `ready` and its files never change. */
@@ -47,5 +48,6 @@ export async function commitCheckpoint(db: Db, { orgId, ref }: { orgId: string; 
     await insertLog(tx, { checkpointId: row.id, message: `Committed ${row.fileCount} files, ${formatBytes(row.size)}. The checkpoint is ready.` });
     return updated ?? row;
   });
+  await afterCheckpointReady(sealed);
   return presentCheckpoint(sealed, { files: await listFiles(db, { checkpointId: sealed.id }) });
 }

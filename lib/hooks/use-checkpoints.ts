@@ -5,6 +5,7 @@ import { api } from "@/lib/api/client";
 import type { CheckpointResponse, CreateCheckpointBody, PatchCheckpointBody } from "@/lib/api/schemas/checkpoints";
 import {
   checkpointKeys,
+  checkpointDiffQuery,
   checkpointListQuery,
   checkpointLogsQuery,
   checkpointPath,
@@ -20,6 +21,10 @@ export function useCheckpointList(params: CheckpointListParams) {
 
 export function useCheckpoint(ref: string, options: { enabled?: boolean } = {}) {
   return useQuery({ ...checkpointQuery(ref), enabled: options.enabled ?? true });
+}
+
+export function useCheckpointDiff(a: string, b: string) {
+  return useQuery(checkpointDiffQuery(a, b));
 }
 
 export function useCheckpointYaml(ref: string, version: string, enabled: boolean) {

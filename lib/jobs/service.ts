@@ -21,6 +21,7 @@ import {
 } from "@/lib/db/queries/jobs";
 import type { Checkpoint, Job } from "@/lib/db/schema";
 import { isComplete } from "@/lib/checkpoints/kinds";
+import { ensureLicenseAccepted } from "@/lib/checkpoints/licenses";
 import { config } from "@/lib/config";
 import { envContext } from "./agent-token";
 import { resourceFields } from "./kinds";
@@ -101,6 +102,7 @@ export async function createJob(db: Db, caller: Caller, body: CreateJobInput) {
         if (chosen.some((c) => c.row.name === row.name)) {
           throw unattachable(index, `Two attached checkpoints are named '${row.name}' and would share one directory. Attach only one of them.`);
         }
+        await ensureLicenseAccepted(tx, { orgId: caller.orgId, user: caller.user, row, accept: ref.acceptLicense === true, index });
         chosen.push({ row, public: row.orgId !== caller.orgId || ref.public === true });
       }
       const now = new Date();

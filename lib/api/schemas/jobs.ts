@@ -45,6 +45,8 @@ export const jobCheckpointRef = z.object({
   ref: z.string().min(1, "Pick a checkpoint.").max(200),
   /** Resolve `ref` in the public catalog (any organization) instead of the caller's own. */
   public: z.boolean().optional(),
+  /** Accept the license of a public checkpoint of another organization (recorded once per user). */
+  acceptLicense: z.boolean().optional(),
 });
 
 const count = (what: string, max: number) =>

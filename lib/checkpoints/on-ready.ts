@@ -1,0 +1,13 @@
+import "server-only";
+import { enqueueModelFacts } from "@/lib/queue/tasks";
+
+/**
+ * What follows a checkpoint becoming `ready`, whichever way it got there (commit, ingest, capture,
+ * derive): its model facts are read in the background. Never fails the caller — the checkpoint is
+ * already ready; a task that could not be queued is found by the facts workers' sweep.
+ */
+export async function afterCheckpointReady(checkpoint: { orgId: string; id: string }): Promise<void> {
+  await enqueueModelFacts({ checkpointId: checkpoint.id, orgId: checkpoint.orgId }).catch((error) =>
+    console.error(`could not queue the model facts of checkpoint ${checkpoint.id}`, error),
+  );
+}
