@@ -13,8 +13,10 @@ import { ensureBuild, killAllServers, startServer } from "./server";
 import { uploadBenchmark } from "./upload";
 import { fetchBenchmark } from "./fetch";
 import { jobsBenchmark } from "./jobs";
+import { factsBenchmark } from "./facts";
+import { storageBenchmark } from "./storage";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark, jobsBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark, jobsBenchmark, factsBenchmark, storageBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.

@@ -9,6 +9,7 @@ import { useCheckpoint } from "@/lib/hooks/use-checkpoints";
 import { useCanWrite } from "@/lib/hooks/use-me";
 import { isInFlight } from "@/lib/query/checkpoints";
 import { CheckpointExportDialog } from "./checkpoint-export-dialog";
+import { CompareCheckpointDialog } from "./compare-checkpoint-dialog";
 import { CheckpointInspect } from "./checkpoint-inspect";
 import { CheckpointJobActions } from "./checkpoint-job-actions";
 import { CheckpointLineage } from "./checkpoint-lineage";
@@ -16,14 +17,18 @@ import { CheckpointLog } from "./checkpoint-log";
 import { CheckpointProgress } from "./checkpoint-progress";
 import { CancelIngestButton } from "./cancel-ingest-button";
 import { DeleteCheckpointDialog } from "./delete-checkpoint-dialog";
+import { DeriveCheckpointDialog } from "./derive-checkpoint-dialog";
 import { DownloadAllMenu } from "./download-all-menu";
 import { ExportList } from "./export-list";
 import { FileTable } from "./file-table";
+import { ModelCard } from "./model-card";
 import { RelativeTime } from "./relative-time";
 import { RenameCheckpointDialog } from "./rename-checkpoint-dialog";
 import { sourceTypeLabel } from "./source-types";
 import { StatusBadge } from "./status-badge";
 import { VisibilityToggle } from "./visibility-toggle";
+import { PinToggle } from "./pin-toggle";
+import { Badge } from "./ui/badge";
 import { buttonClasses } from "./ui/button";
 import { EmptyState } from "./ui/empty-state";
 import { ErrorState } from "./ui/error-state";
@@ -99,11 +104,13 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
           <div className="flex flex-wrap items-center gap-3">
             <h1 className="truncate font-mono text-xl font-semibold tracking-tight text-zinc-900">{metadata.name}</h1>
             <StatusBadge status={status.status} sourceType={spec.sourceType} />
+            {metadata.pinned && <Badge tone="accent">Pinned</Badge>}
           </div>
           <p className="mt-1 font-mono text-xs text-zinc-500">{metadata.id}</p>
         </div>
         <div className="flex flex-wrap gap-2">
           {complete && <DownloadAllMenu checkpointId={metadata.id} name={metadata.name} />}
+          {complete && <CompareCheckpointDialog name={metadata.name} />}
           {canWrite && (
             <>
               {status.status === "uploading" && (
@@ -114,6 +121,8 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
               {["new", "downloading", "extracting"].includes(status.status) && <CancelIngestButton id={metadata.id} />}
               {complete && <CheckpointJobActions name={metadata.name} />}
               {complete && <CheckpointExportDialog checkpointRef={metadata.id} />}
+              {complete && <DeriveCheckpointDialog id={metadata.id} name={metadata.name} />}
+              {complete && <PinToggle id={metadata.id} pinned={metadata.pinned} />}
               <VisibilityToggle id={metadata.id} name={metadata.name} visibility={metadata.visibility} />
               <RenameCheckpointDialog key={metadata.name} id={metadata.id} name={metadata.name} />
               <DeleteCheckpointDialog id={metadata.id} name={metadata.name} />
@@ -154,6 +163,8 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
         </div>
       )}
 
+      <ModelCard checkpoint={checkpoint} />
+
       <CheckpointLineage checkpoint={checkpoint} />
 
       <section aria-labelledby="files-heading" className="space-y-2">
@@ -165,7 +176,8 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
 
       {complete && <ExportList checkpointRef={metadata.id} />}
 
-      <div className="grid items-start gap-6 lg:grid-cols-2">
+      {/* grid-cols-1, not the implicit auto column: a long YAML line must scroll in its card, not widen the page. */}
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-2">
         <CheckpointInspect checkpoint={checkpoint} />
         <CheckpointLog checkpointId={metadata.id} live={inFlight} />
       </div>

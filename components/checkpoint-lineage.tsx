@@ -2,8 +2,10 @@
 
 import Link from "next/link";
 import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
+import { useCheckpoint } from "@/lib/hooks/use-checkpoints";
 import { useJob, useJobList } from "@/lib/hooks/use-jobs";
 import { JobStatusBadge } from "./job-status-badge";
+import { LineagePanel } from "./lineage-panel";
 import type { JobStatus } from "@/lib/api/schemas/jobs";
 import { jobStatuses } from "@/lib/api/schemas/jobs";
 import { RelativeTime } from "./relative-time";
@@ -43,7 +45,25 @@ function ProducedBy({ jobId, jobName, path, step }: { jobId: string; jobName: st
   );
 }
 
-/** The lineage on a checkpoint's page: the job that produced it and the jobs that use it. */
+/** The checkpoint a derived one shares its files with; once that one is deleted, its id. */
+function DerivedFrom({ sourceId }: { sourceId: string }) {
+  const source = useCheckpoint(sourceId);
+  return (
+    <p className="text-sm text-zinc-700">
+      Derived from{" "}
+      {source.isError ? (
+        <span className="font-mono text-xs text-zinc-500">a checkpoint no longer here ({sourceId})</span>
+      ) : (
+        <Link href={`/checkpoints/${encodeURIComponent(source.data?.metadata.name ?? sourceId)}`} className="font-mono font-medium text-zinc-900 hover:text-accent-600 hover:underline">
+          {source.data?.metadata.name ?? sourceId}
+        </Link>
+      )}
+      <span className="ml-1.5 text-zinc-500">— it shares that checkpoint&apos;s bytes, none copied</span>
+    </p>
+  );
+}
+
+/** The lineage on a checkpoint's page: where it came from, the jobs that use it, and the graph around it. */
 export function CheckpointLineage({ checkpoint }: { checkpoint: CheckpointResponse }) {
   const produced = producingJob(checkpoint);
   const jobs = useJobList({ checkpoint: checkpoint.metadata.id, limit: 20 });
@@ -58,6 +78,7 @@ export function CheckpointLineage({ checkpoint }: { checkpoint: CheckpointRespon
       </h2>
       <div className="mt-2 space-y-3">
         {produced ? <ProducedBy {...produced} step={checkpoint.status.step ?? null} /> : null}
+        {checkpoint.spec.derivedFrom ? <DerivedFrom sourceId={checkpoint.spec.derivedFrom} /> : null}
         <div>
           <h3 className="text-xs font-medium text-zinc-500">Used by</h3>
           {jobs.isPending ? (
@@ -93,6 +114,10 @@ export function CheckpointLineage({ checkpoint }: { checkpoint: CheckpointRespon
               })}
             </ul>
           )}
+        </div>
+        <div>
+          <h3 className="mb-1.5 text-xs font-medium text-zinc-500">Graph</h3>
+          <LineagePanel kind="checkpoint" entityRef={checkpoint.metadata.id} />
         </div>
       </div>
     </section>

@@ -10,6 +10,7 @@ import { JobCaptures } from "./job-captures";
 import { JobCheckpointLink } from "./job-checkpoint-link";
 import { joinCommand } from "./job-command-words";
 import { JobDuration } from "./job-duration";
+import { JobLineage } from "./job-lineage";
 import { factDash as dash, JobFact as Fact } from "./job-fact";
 import { JobLogView } from "./job-log-view";
 import { JobRunnerFacts } from "./job-runner-facts";
@@ -154,10 +155,12 @@ export function JobDetail({ jobRef }: { jobRef: string }) {
 
       <JobLogView jobRef={job.id} live={changing} />
 
-      <div className="grid items-start gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-2">
         <Attachments job={job} orgId={me.data?.org.id} />
         <JobCaptures jobRef={jobRef} captures={job.captures} captureOutputs={job.captureOutputs} live={live} canWrite={canWrite} />
       </div>
+
+      <JobLineage jobId={job.id} />
     </div>
   );
 }

@@ -9,7 +9,7 @@ export type SourceTypeOption = {
   description: string;
   /** What the path field expects, for source types that take one. */
   uriPlaceholder?: string;
-  /** Whether a person can pick it in the create form (`job` checkpoints come from jobs). */
+  /** Whether a person can pick it in the create form (`job` checkpoints come from jobs, `derived` ones from a derive). */
   creatable: boolean;
   /** Optional `sourceOptions` the form offers for this type. */
   optionFields?: readonly SourceOptionField[];
@@ -17,8 +17,8 @@ export type SourceTypeOption = {
 
 /**
  * Every source type, as the create form and the filters show it: local uploads, each registered
- * type from its spec (lib/sources/specs.ts), and job output. The create form offers those the
- * server reports as available.
+ * type from its spec (lib/sources/specs.ts), job output and derived checkpoints. The create form
+ * offers those the server reports as available.
  */
 export const sourceTypeRegistry: SourceTypeOption[] = [
   { type: "local", label: "Local upload", description: "Drag files or whole folders from your computer. Resumable, multi-GB.", creatable: true },
@@ -33,6 +33,7 @@ export const sourceTypeRegistry: SourceTypeOption[] = [
     }),
   ),
   { type: "job", label: "Job output", description: "Captured from a job's output directory.", creatable: false },
+  { type: "derived", label: "Derived", description: "Some of another checkpoint's files, sharing their bytes.", creatable: false },
 ];
 
 export function sourceTypeLabel(type: SourceType): string {

@@ -1,11 +1,12 @@
 "use client";
 
+import Link from "next/link";
 import { useMe } from "@/lib/hooks/use-me";
 import { formatBytes } from "@/lib/format";
 import { Progress } from "./ui/progress";
 import { Skeleton } from "./ui/skeleton";
 
-/** The organization's stored bytes against its quota. */
+/** The organization's stored bytes (each blob once) against its quota, linking to the Storage page. */
 export function StorageUsage() {
   const { data: me, isPending, isError } = useMe();
   if (isError) return null;
@@ -16,7 +17,9 @@ export function StorageUsage() {
   return (
     <div className="w-64">
       <div className="flex items-baseline justify-between text-xs">
-        <span className="font-medium text-zinc-700">Storage</span>
+        <Link href="/storage" className="font-medium text-zinc-700 hover:underline">
+          Storage
+        </Link>
         <span className="text-zinc-500 tabular-nums">
           {text} · {Math.round(ratio * 100)}%
         </span>

@@ -4,6 +4,8 @@ import { analyzeTables } from "@/lib/db/queries/maintenance";
 import { startExportWorkers } from "@/lib/export/worker";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { startJobRunner } from "@/lib/jobs/startup";
+import { startFactsWorkers } from "@/lib/model-facts/worker";
+import { startRetentionWorkers } from "@/lib/retention/worker";
 import { getBlobStore } from "@/lib/storage";
 import { expireAbandonedUploads } from "@/lib/uploads/maintenance";
 
@@ -29,5 +31,7 @@ export function startBackgroundWork(): void {
   if (process.env.CAIRN_WORKERS !== "0") {
     startIngestWorkers().catch((error) => console.error("could not start ingest workers", error));
     startExportWorkers().catch((error) => console.error("could not start export workers", error));
+    startFactsWorkers().catch((error) => console.error("could not start model facts workers", error));
+    startRetentionWorkers().catch((error) => console.error("could not start the retention worker", error));
   }
 }

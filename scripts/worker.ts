@@ -3,6 +3,8 @@ import { getDatabase } from "@/lib/db/client";
 import { startExportWorkers } from "@/lib/export/worker";
 import { startIngestWorkers } from "@/lib/ingest/worker";
 import { jobSupervisor } from "@/lib/jobs/startup";
+import { startFactsWorkers } from "@/lib/model-facts/worker";
+import { startRetentionWorkers } from "@/lib/retention/worker";
 import { stopBoss } from "@/lib/queue/boss";
 
 async function main() {
@@ -14,9 +16,11 @@ async function main() {
   const concurrency = Number(process.env.CAIRN_WORKER_CONCURRENCY || 4);
   await startIngestWorkers({ concurrency });
   await startExportWorkers({ concurrency: Math.max(1, Math.floor(concurrency / 2)) });
+  await startFactsWorkers({ concurrency: Math.max(1, Math.floor(concurrency / 2)) });
+  await startRetentionWorkers();
   // Job supervision (heartbeats, engine state) runs in whichever server or worker holds its lease.
   jobSupervisor().start();
-  console.log(`cairn worker: ${concurrency} ingest workers and ${Math.max(1, Math.floor(concurrency / 2))} export workers running`);
+  console.log(`cairn worker: ${concurrency} ingest workers and ${Math.max(1, Math.floor(concurrency / 2))} export workers running, and model facts workers`);
   const stop = async () => {
     await jobSupervisor().stop();
     await stopBoss();

@@ -1,7 +1,7 @@
 import { config } from "@/lib/config";
 import type { Db } from "@/lib/db/client";
 import { listMembershipsOfUser } from "@/lib/db/queries/accounts";
-import { orgUsage } from "@/lib/db/queries/checkpoints";
+import { orgUsage } from "@/lib/usage/service";
 import type { Caller } from "./caller";
 
 /** The signed-in user, their organizations, the current one and its storage use. */
@@ -10,7 +10,8 @@ export async function describeCaller(db: Db, caller: Caller) {
   const usage = await orgUsage(db, { orgId: caller.orgId });
   return {
     user: { id: caller.user.id, email: caller.user.email, name: caller.user.name },
-    org: { id: caller.orgId, role: caller.role, usageBytes: usage, quotaBytes: config().orgQuotaBytes },
+    // usageBytes: unique bytes (each blob once) plus uploads in flight, as the quota counts them.
+    org: { id: caller.orgId, role: caller.role, usageBytes: usage.usedBytes, logicalBytes: usage.logicalBytes, quotaBytes: config().orgQuotaBytes },
     orgs: orgs.map((o) => ({ id: o.orgId, name: o.orgName, role: o.role })),
   };
 }

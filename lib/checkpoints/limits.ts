@@ -1,20 +1,21 @@
 import { ApiError } from "@/lib/api/errors";
 import { config } from "@/lib/config";
 import type { Db } from "@/lib/db/client";
-import { orgUsage } from "@/lib/db/queries/checkpoints";
 import { declaredBytesOfCheckpoint } from "@/lib/db/queries/uploads";
 import type { Checkpoint } from "@/lib/db/schema";
 import { formatBytes } from "@/lib/format";
+import { orgUsage } from "@/lib/usage/service";
 
 export type Budget = { maxBytes: number; error: (attempted?: number) => ApiError };
 
 /**
  * How many more bytes may land in this checkpoint now: the smaller of what is left under the
- * checkpoint cap and under the org quota, with the error to give when a write goes past it.
+ * checkpoint cap and under the org quota (on unique bytes: a blob the org already holds counts
+ * once), with the error to give when a write goes past it.
  */
 export async function uploadBudget(db: Db, checkpoint: Checkpoint): Promise<Budget> {
   const { maxCheckpointBytes, orgQuotaBytes } = config();
-  const [usage, declared] = await Promise.all([
+  const [{ usedBytes: usage }, declared] = await Promise.all([
     orgUsage(db, { orgId: checkpoint.orgId }),
     declaredBytesOfCheckpoint(db, { checkpointId: checkpoint.id }),
   ]);

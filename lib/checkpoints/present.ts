@@ -1,7 +1,9 @@
 import { stringify } from "yaml";
 import type { CheckpointFileResponse, CheckpointResponse } from "@/lib/api/schemas/checkpoints";
 import type { Checkpoint } from "@/lib/db/schema";
+import { modelFacts } from "@/lib/model-facts/kinds";
 import { formatBytes } from "@/lib/format";
+import { getBlobStore } from "@/lib/storage";
 
 export type UsedBy = { jobId: string; jobName: string; status: string }[];
 
@@ -18,14 +20,16 @@ export function presentCheckpoint(
       creatorUserID: row.creatorUserId,
       ownerOrgID: row.orgId,
       visibility: row.visibility,
+      pinned: row.pinned,
     },
     spec: {
       sourceType: row.sourceType,
       sourceUri: row.sourceUri,
       storageProvider: row.connection,
       sourceOptions: row.sourceOptions,
-      fromLocalFiles: row.sourceType === "local" && extra.files ? extra.files.map((f) => f.path) : [],
+      fromLocalFiles: row.fromLocalFiles,
       producedBy: row.producedByJobId ? { jobId: row.producedByJobId, jobName: extra.producedByName ?? null } : null,
+      derivedFrom: row.derivedFromId,
     },
     status: {
       status: row.status,
@@ -40,7 +44,10 @@ export function presentCheckpoint(
       fileCount: row.fileCount,
       ...(extra.files ? { files: extra.files } : {}),
       usedBy: extra.usedBy ?? [],
+      storageProviderID: getBlobStore().id,
       step: row.step,
+      // Parsed back into the API's key order (jsonb keeps its own); facts of an older shape read as not yet read.
+      model: row.model ? (modelFacts.safeParse(row.model).data ?? null) : null,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
       readyAt: row.readyAt?.toISOString() ?? null,

@@ -28,7 +28,7 @@ import { assertSourceUsable } from "./source-check";
 
 type OrgScope = { orgId: string };
 
-const nameTaken = (name: string) =>
+export const nameTaken = (name: string) =>
   new ApiError("conflict", `A checkpoint named '${name}' already exists in this organization. Pick another name.`, {
     fields: { name: "already taken" },
   });
@@ -47,10 +47,12 @@ export async function resolveCheckpoint(
   return row;
 }
 
-export async function listOrgCheckpoints(db: Db, { orgId }: OrgScope, query: ListCheckpointsQuery) {
+export async function listOrgCheckpoints(db: Db, { orgId }: OrgScope, { job, ...query }: ListCheckpointsQuery) {
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   if (query.cursor && !cursor) throw new ApiError("invalid_request", "The cursor is not valid. Start again from the first page.");
-  const { rows, hasMore, total } = await listCheckpoints(db, { orgId, ...query, cursor });
+  const producer = job ? await findJob(db, { orgId, ...(isUuid(job) ? { id: job } : { name: job }) }) : null;
+  if (job && !producer) throw notFound(`Job '${job}'`);
+  const { rows, hasMore, total } = await listCheckpoints(db, { orgId, ...query, producedByJobId: producer?.id, cursor });
   const last = rows.at(-1);
   return {
     items: rows.map((row) => presentCheckpoint(row)),
@@ -71,6 +73,7 @@ export async function createCheckpoint(db: Db, caller: Caller, body: CreateCheck
       sourceUri: body.sourceUri ?? null,
       connection: body.connection ?? null,
       sourceOptions: body.sourceOptions ?? {},
+      fromLocalFiles: body.fromLocalFiles ?? [],
       status: body.sourceType === "local" ? "uploading" : "new",
     });
     await insertLog(db, { checkpointId: row.id, message: `Created by ${caller.user.email} from source '${body.sourceType}'.` });
@@ -106,6 +109,9 @@ export async function patchCheckpoint(db: Db, caller: Caller, ref: string, body:
     if (body.name && body.name !== row.name) {
       await insertLog(db, { checkpointId: row.id, message: `Renamed from '${row.name}' to '${body.name}' by ${caller.user.email}.` });
     }
+    if (body.pinned !== undefined && body.pinned !== row.pinned) {
+      await insertLog(db, { checkpointId: row.id, message: `${body.pinned ? "Pinned" : "Unpinned"} by ${caller.user.email}${body.pinned ? "; retention policies keep it" : ""}.` });
+    }
     return presentCheckpoint(updated, { files: await listFiles(db, { checkpointId: row.id }) });
   } catch (error) {
     if (isUniqueViolation(error) && body.name) throw nameTaken(body.name);
@@ -114,42 +120,6 @@ export async function patchCheckpoint(db: Db, caller: Caller, ref: string, body:
 }
 
 const INGESTING: readonly string[] = ["new", "downloading", "extracting"];
-
-/**
- * Soft-deletes the checkpoint and drops its manifest; the blobs go at the next collection. An
- * ingest in progress stops (within a second, in whichever process runs it) and takes back what it
- * stored; the log says who deleted it.
- */
-export async function deleteCheckpoint(db: Db, { orgId, ref, by }: OrgScope & { ref: string; by?: string }) {
-  const row = await resolveCheckpoint(db, { orgId, ref });
-  const ingesting = await db.transaction(async (tx) => {
-    const locked = await lockCheckpoint(tx, { orgId, id: row.id });
-    if (!locked) throw notFound(`Checkpoint '${ref}'`);
-    // An export reads the blobs as it goes; deleting under it would let them be collected.
-    if (locked.status === "exporting") {
-      throw new ApiError("conflict", `Checkpoint '${locked.name}' is being exported. Wait for the export to finish, then delete it.`, { status: locked.status });
-    }
-    const usedBy = await jobsUsingCheckpoint(tx, { orgId, checkpointId: row.id, scope: "active" });
-    if (usedBy.length > 0) {
-      const names = usedBy.map((job) => `'${job.jobName}'`).join(", ");
-      throw new ApiError(
-        "conflict",
-        `Checkpoint '${row.name}' is attached to ${usedBy.length === 1 ? "a job that is" : "jobs that are"} queued or running (${names}). Stop ${usedBy.length === 1 ? "it" : "them"} or wait until ${usedBy.length === 1 ? "it ends" : "they end"}, then delete.`,
-        { usedBy },
-      );
-    }
-    await deleteFileRows(tx, { checkpointId: row.id });
-    await updateCheckpoint(tx, { orgId, id: row.id }, { deletedAt: new Date(), size: 0, fileCount: 0 });
-    const inFlight = INGESTING.includes(locked.status);
-    if (by) {
-      const during = inFlight ? ` while it was ${locked.status === "new" ? "queued" : locked.status}; the ingest stops` : "";
-      await insertLog(tx, { checkpointId: row.id, level: inFlight ? "warn" : "info", message: `Deleted by ${by}${during}.` });
-    }
-    return inFlight;
-  });
-  if (ingesting) stopIngestInThisProcess(row.id, "deleted");
-  return row;
-}
 
 /**
  * `POST …/cancel`: stops the ingest of a checkpoint that is queued, downloading or extracting. It

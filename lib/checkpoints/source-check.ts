@@ -16,6 +16,9 @@ export async function assertSourceUsable(db: Db, orgId: string, body: CreateChec
     throw invalid("sourceType", `Source type '${body.sourceType}' is not available on this server. Choose one of: ${AVAILABLE_SOURCE_TYPES.join(", ")}.`);
   }
   if (body.sourceType === "local") return;
+  if (body.fromLocalFiles?.length) {
+    throw invalid("fromLocalFiles", `fromLocalFiles names the local paths of a push; a ${body.sourceType} checkpoint reads its files from its source. Leave it out.`);
+  }
   const problem = sourcePathProblem(body.sourceType, body.sourceUri);
   if (problem) throw invalid("sourceUri", problem);
   if (!body.connection) return;

@@ -1,7 +1,9 @@
 import { Command, Option } from "commander";
-import { ApiClient, seg } from "./client";
+import { ApiClient, CairnApiError, seg } from "./client";
 import { CliError } from "./config";
 import { collect, parsePairs } from "./args";
+import { registerDerive } from "./derive";
+import { registerDiff } from "./diff";
 import { describeFetch, fetchCheckpoint } from "./fetch";
 import { followCheckpoint, followExport } from "./follow";
 import { confirm } from "./prompt";
@@ -47,19 +49,27 @@ async function push(name: string, options: PushOptions): Promise<void> {
   console.log(options.json ? JSON.stringify(checkpoint, null, 2) : describePush(checkpoint));
 }
 
-type ListOptions = { json?: boolean; status?: string; query?: string; sourceType?: string; sort?: string; limit?: string };
+type ListOptions = { json?: boolean; status?: string; query?: string; sourceType?: string; sort?: string; limit?: string; job?: string; visibility?: string };
+
+function emptyList(options: ListOptions): string {
+  if (options.job) return `Job '${options.job}' has no captured checkpoints yet: each sub-directory it writes under $FLEXAI_OUTPUT_CHECKPOINT_DIR becomes one.`;
+  if (options.visibility === "public") return "The public catalog has no checkpoints yet.";
+  return "No checkpoints. Push one with `cairn checkpoint push <name> --file <path>`.";
+}
 
 async function list(options: ListOptions): Promise<void> {
   const client = await ApiClient.fromEnvironment();
   const max = options.limit ? Number(options.limit) : Number.POSITIVE_INFINITY;
   if (!(max > 0)) throw new CliError("--limit must be a positive number.");
-  const items = await client.all<CheckpointObject>(
-    "/checkpoints",
-    { q: options.query, status: options.status, sourceType: options.sourceType, sort: options.sort },
-    max,
-  );
+  const query = { q: options.query, status: options.status, sourceType: options.sourceType, sort: options.sort, job: options.job, visibility: options.visibility };
+  const items = await client.all<CheckpointObject>("/checkpoints", query, max).catch((error: unknown) => {
+    if (options.job && error instanceof CairnApiError && error.code === "not_found") {
+      throw new CliError(`${error.message} See \`cairn job list\` for this organization's jobs.`);
+    }
+    throw error;
+  });
   if (options.json) console.log(JSON.stringify(items, null, 2));
-  else if (items.length === 0) console.log("No checkpoints. Push one with `cairn checkpoint push <name> --file <path>`.");
+  else if (items.length === 0) console.log(emptyList(options));
   else console.log(renderTable(CHECKPOINT_COLUMNS, checkpointRows(items)));
 }
 
@@ -127,6 +137,8 @@ export function registerCheckpoint(program: Command): void {
     .option("--status <status>", "only this status: new, uploading, downloading, extracting, ready, exporting, failed")
     .option("-q, --query <text>", "only names matching this text")
     .option("--source-type <type>", "only this source type")
+    .option("--job <job>", "only the checkpoints captured from this job's output (name or id)")
+    .option("--visibility <visibility>", "private, public (the public catalog of every organization) or all")
     .option("--sort <order>", "name, -name, size, -size, createdAt, -createdAt")
     .option("--limit <n>", "at most this many")
     .option("--json", "print the checkpoints as JSON")
@@ -160,4 +172,7 @@ export function registerCheckpoint(program: Command): void {
     .description("Delete a checkpoint")
     .option("-y, --yes", "do not ask for confirmation (required when not at a terminal)")
     .action(remove);
+
+  registerDiff(checkpoint);
+  registerDerive(checkpoint);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { afterCheckpointReady } from "@/lib/checkpoints/on-ready";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { archiveKind, archiveLimits, extractArchive } from "@/lib/archive/extract";
@@ -17,6 +18,7 @@ import { getBlobStore, type StoredBlob } from "@/lib/storage";
 import { stopReason, watchForStop, type StopReason } from "./cancel";
 import { IngestLostError, IngestReporter } from "./progress";
 import { isPermanent, stoppedBy, storeIngestedFile, writeIngestedFile } from "./store-file";
+import { keepStoredFiles, type KeptFiles } from "./kept-files";
 import { inParallel } from "@/lib/async/in-parallel";
 import { withTrailingWork } from "@/lib/async/trailing-work";
 
@@ -29,27 +31,39 @@ export const MAX_INGEST_ATTEMPTS = 5;
 
 type Ingest = Parameters<typeof storeIngestedFile>[1];
 
-async function ingestTree(db: Db, ingest: Ingest, files: SourceFile[]): Promise<void> {
+/** The log line of a retry that keeps files: "Kept 37 of 40 files (1.2 GB) …". */
+async function logKept(ingest: Ingest, kept: KeptFiles, of: number): Promise<void> {
+  if (kept.paths.size === 0) return;
+  const rest = of - kept.paths.size;
+  await ingest.reporter.log(
+    `Kept ${kept.paths.size} of ${of} file${of === 1 ? "" : "s"} (${formatBytes(kept.bytes)}) from earlier attempts, stored and verified; ${rest === 0 ? "nothing left to fetch" : `fetching the other ${rest}`}.`,
+  );
+}
+
+async function ingestTree(db: Db, ingest: Ingest, files: SourceFile[], kept: KeptFiles): Promise<void> {
   if (files.length === 0) throw new PermanentSourceError("The source path holds no files. Check the path and try again.");
   const known = files.every((f) => f.size !== null);
   const total = known ? files.reduce((sum, f) => sum + (f.size ?? 0), 0) : null;
-  if (total !== null && total > ingest.budget.maxBytes) throw new PermanentSourceError(ingest.budget.error(total).message);
+  if (total !== null && total - kept.bytes > ingest.budget.maxBytes) throw new PermanentSourceError(ingest.budget.error(total - kept.bytes).message);
   ingest.reporter.set({ filesTotal: files.length, bytesTotal: total });
   await ingest.reporter.flush();
   await ingest.reporter.log(`Found ${files.length} file${files.length === 1 ? "" : "s"}${total === null ? "" : `, ${formatBytes(total)}`}.`);
+  await logKept(ingest, kept, files.length);
+  const missing = files.filter((file) => !kept.paths.has(file.path));
   // A lane moves on to its next file while the last one it wrote is flushed.
   await withTrailingWork(PARALLEL_FILES, (flushing) =>
-    inParallel(files, PARALLEL_FILES, async (file) => {
+    inParallel(missing, PARALLEL_FILES, async (file) => {
       const { stored } = await writeIngestedFile(db, ingest, { path: file.path, open: (o) => file.open(o), ranges: file.ranges, expectedSha256: file.sha256 });
       await flushing.add(stored.then(() => ingest.reporter.log(`Stored ${file.path}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`)));
     }),
   );
 }
 
-async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListing, { kind: "single" }>, scratchDir: string) {
+async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListing, { kind: "single" }>, scratchDir: string, kept: KeptFiles) {
   const { file, name } = listing;
   if (!archiveKind(name)) {
     ingest.reporter.set({ filesTotal: 1, bytesTotal: file.size });
+    if (kept.paths.has(name)) return logKept(ingest, kept, 1);
     await ingest.reporter.log(`Downloading ${name}${file.size === null ? "" : ` (${formatBytes(file.size)})`}.`);
     await storeIngestedFile(db, ingest, { path: name, open: (o) => file.open(o), ranges: file.ranges, expectedSha256: file.sha256 });
     return;
@@ -79,14 +93,14 @@ async function ingestSingle(db: Db, ingest: Ingest, listing: Extract<SourceListi
  * Runs the ingest of one checkpoint end to end: claim, list the source, stream every file into
  * the blob store (extracting archives), then seal it `ready` in one step. Permanent failures end
  * in `failed` with the reason; transient ones hand the checkpoint back and rethrow, so the queue
- * retries. Never leaves a `ready` checkpoint with missing bytes.
+ * retries — and the retry fetches only the files no earlier attempt stored and verified. Never
+ * leaves a `ready` checkpoint with missing bytes.
  */
 export async function runIngest(db: Db, checkpointId: string, opts: { finalAttempt?: boolean } = {}): Promise<void> {
   const token = randomUUID();
   const row: Checkpoint | null = await db.transaction(async (tx) => {
-    const claimed = await claimIngest(tx, { checkpointId, token, staleBefore: new Date(Date.now() - STALE_INGEST_MS) });
-    if (claimed) await deleteFileRows(tx, { checkpointId });
-    return claimed;
+    // The files earlier attempts stored stay until the listing says which of them still hold (keepStoredFiles).
+    return claimIngest(tx, { checkpointId, token, staleBefore: new Date(Date.now() - STALE_INGEST_MS) });
   });
   if (!row) return;
   const lease = { checkpointId, token };
@@ -113,9 +127,14 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
       signal: controller.signal,
       log: (message) => reporter.log(message),
     });
+    // An archive is extracted anew: its entries only come out of the whole download.
+    const offered = listing.kind === "tree" ? listing.files : archiveKind(listing.name) ? [] : [{ ...listing.file, path: listing.name }];
+    const kept = await keepStoredFiles(db, { checkpointId, offered });
+    reporter.addBytes(kept.bytes);
+    reporter.filesDone += kept.paths.size;
     const ingest: Ingest = {
       checkpointId,
-      budget: await uploadBudget(db, { ...row, size: 0 }),
+      budget: await uploadBudget(db, { ...row, size: kept.bytes }),
       reporter,
       usedBytes: () => used,
       addUsed: (n) => {
@@ -124,12 +143,13 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
       signal: controller.signal,
       onStored: (blob) => stored.push(blob),
     };
-    if (listing.kind === "tree") await ingestTree(db, ingest, listing.files);
-    else await ingestSingle(db, ingest, listing, scratchDir);
+    if (listing.kind === "tree") await ingestTree(db, ingest, listing.files, kept);
+    else await ingestSingle(db, ingest, listing, scratchDir, kept);
     await reporter.flush();
     const sealed = await completeIngest(db, lease);
     if (!sealed) throw new IngestLostError();
     await insertLog(db, { checkpointId, message: `Ready: ${sealed.fileCount} files, ${formatBytes(sealed.size)}.` });
+    await afterCheckpointReady(sealed);
   } catch (error) {
     const stop = stopReason(controller.signal) ?? (error instanceof IngestLostError ? await stopReasonFromRow(db, lease) : null);
     if (stop === "cancelled" || stop === "deleted") {
@@ -140,8 +160,9 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
     if (stop === "lost" || error instanceof IngestLostError) return;
     const message = error instanceof Error ? error.message : String(error);
     const permanent = isPermanent(error) || opts.finalAttempt || row.ingestAttempts >= MAX_INGEST_ATTEMPTS;
+    // A retry keeps what this attempt stored (keepStoredFiles); a failed checkpoint keeps nothing.
     await db.transaction(async (tx) => {
-      await deleteFileRows(tx, { checkpointId });
+      if (permanent) await deleteFileRows(tx, { checkpointId });
       await releaseIngest(tx, lease, { status: permanent ? "failed" : "new", message: permanent ? message : `Retrying after: ${message}` });
     });
     await insertLog(db, { checkpointId, level: permanent ? "error" : "warn", message: permanent ? `Failed: ${message}` : `Attempt failed, will retry: ${message}` });

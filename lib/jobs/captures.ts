@@ -6,12 +6,14 @@ import { commitCheckpoint } from "@/lib/checkpoints/commit";
 import { filePathProblem } from "@/lib/checkpoints/naming";
 import { config } from "@/lib/config";
 import type { Db } from "@/lib/db/client";
-import { findCheckpoint, insertCheckpoint, insertLog, orgUsage, updateCheckpoint } from "@/lib/db/queries/checkpoints";
+import { findCheckpoint, insertCheckpoint, insertLog, updateCheckpoint } from "@/lib/db/queries/checkpoints";
 import { listFiles } from "@/lib/db/queries/files";
 import { findCapture, insertCapture, orgHasBlob, updateCapture } from "@/lib/db/queries/jobs";
 import type { Job, JobCapture } from "@/lib/db/schema";
 import { formatBytes } from "@/lib/format";
 import { discardSupersededUploads } from "@/lib/uploads/maintenance";
+import { orgUsage } from "@/lib/usage/service";
+import { afterCapture } from "@/lib/retention/schedule";
 import { attachBlob } from "@/lib/uploads/store-file";
 
 /** `<job>-<part>` squeezed into the naming rule (lower case, a-z 0-9 . _ -, ≤ 63, alphanumeric ends). */
@@ -56,7 +58,7 @@ async function insertUniquelyNamed(db: Db, job: Job, part: string, values: { sou
 /** What the organization's quota leaves for a capture of `needed` bytes, or why it does not fit. */
 async function quotaProblem(db: Db, job: Job, part: string, needed: number): Promise<string | null> {
   const { orgQuotaBytes } = config();
-  const used = await orgUsage(db, { orgId: job.orgId });
+  const { usedBytes: used } = await orgUsage(db, { orgId: job.orgId });
   const left = Math.max(0, orgQuotaBytes - used);
   if (needed <= left) return null;
   return (
@@ -189,6 +191,7 @@ export async function commitCapture(db: Db, job: Job, captureId: string, body: A
   await discardSupersededUploads(db, { checkpointId: checkpoint.id, stored: expected });
   await commitCheckpoint(db, { orgId: job.orgId, ref: checkpoint.id });
   const ready = (await updateCapture(db, { id: capture.id }, { status: "ready", message: null })) ?? capture;
+  await afterCapture({ orgId: job.orgId });
   return present(db, ready);
 }
 

@@ -27,3 +27,53 @@ export type ExportTask = { exportId: string; orgId: string };
 export async function enqueueExport(task: ExportTask): Promise<void> {
   await sendTask(EXPORT_QUEUE, task, { singletonKey: task.exportId, retryLimit: 0, expireInHours: 23 });
 }
+
+export const FACTS_QUEUE = "checkpoint-facts";
+
+export type FactsTask = { checkpointId: string; orgId: string };
+
+/** Queues the reading of a ready checkpoint's model facts; one pending task per checkpoint. */
+export async function enqueueModelFacts(task: FactsTask): Promise<void> {
+  await sendTask(FACTS_QUEUE, task, { singletonKey: task.checkpointId, retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInHours: 1 });
+}
+
+export const DIGESTS_QUEUE = "tensor-digests";
+
+/** `path`: a file name the blob is stored under, which says its weight format. */
+export type DigestsTask = { sha256: string; size: number; path: string };
+
+/** Queues the per-tensor SHA-256s of one blob, for diffs; one pending task per blob. */
+export async function enqueueTensorDigests(task: DigestsTask): Promise<void> {
+  await sendTask(DIGESTS_QUEUE, task, { singletonKey: task.sha256, retryLimit: 2, retryDelay: 5, expireInHours: 4 });
+}
+
+export const RETENTION_QUEUE = "retention-apply";
+
+/** One organization's policies, or (`orgId: null`) every organization's: the hourly pass. */
+export type RetentionTask = { orgId: string | null };
+
+/**
+ * Queues an application of the org's retention policies a few seconds from now. Debounced per
+ * org: captures landing together share one pass, and one landing during a pass gets the next.
+ */
+export async function enqueueRetention(orgId: string): Promise<void> {
+  await sendTask(RETENTION_QUEUE, { orgId } satisfies RetentionTask, {
+    singletonKey: `org:${orgId}`,
+    singletonSeconds: 5,
+    singletonNextSlot: true,
+    retryLimit: 2,
+    retryDelay: 30,
+    expireInHours: 1,
+  });
+}
+
+/** Queues the hourly pass over every organization; every process may ask, one task per clock hour is kept. */
+export async function enqueueHourlyRetention(): Promise<void> {
+  await sendTask(RETENTION_QUEUE, { orgId: null } satisfies RetentionTask, {
+    singletonKey: "hourly",
+    singletonSeconds: 3600,
+    retryLimit: 2,
+    retryDelay: 60,
+    expireInHours: 1,
+  });
+}

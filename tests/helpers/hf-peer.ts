@@ -5,9 +5,10 @@ import type { AddressInfo } from "node:net";
 /**
  * One file of a fake Hub repo; `lfs` files are served through the CDN with their sha256 as oid,
  * or with `vouched` as the oid the Hub claims whatever the bytes; the first `damaged` downloads
- * from the CDN arrive with a byte flipped (damage on the way).
+ * from the CDN arrive with a byte flipped (damage on the way); the first `dropped` downloads (from
+ * the Hub or the CDN) stop half-way with the connection cut.
  */
-export type HubFile = { path: string; content: Buffer; lfs?: boolean; vouched?: string; damaged?: number };
+export type HubFile = { path: string; content: Buffer; lfs?: boolean; vouched?: string; damaged?: number; dropped?: number };
 /** `moved` branches resolve (model info) to the given commit, which the Hub then does not know. */
 export type HubRepo = { token?: string; gated?: boolean; branches: Record<string, HubFile[]>; moved?: Record<string, string> };
 export type HubRequest = { server: "hub" | "cdn"; method: string; url: string; authorization?: string };
@@ -34,6 +35,16 @@ export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSi
   const requests: HubRequest[] = [];
   const blobs = new Map<string, HubFile>();
   const downloads = new Map<HubFile, number>();
+  const sends = new Map<HubFile, number>();
+
+  /** Sends a file's bytes, or — for its first `dropped` downloads — half of them before cutting the connection. */
+  function sendFile(res: http.ServerResponse, file: HubFile, body: Buffer, headers: Record<string, string> = {}) {
+    const count = (sends.get(file) ?? 0) + 1;
+    sends.set(file, count);
+    res.writeHead(200, { ...headers, "content-length": body.length });
+    if (count > (file.dropped ?? 0)) return res.end(body);
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.socket?.destroy(), 20));
+  }
   let hubPort = 0;
   let cdnPort = 0;
 
@@ -109,8 +120,8 @@ export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSi
         res.writeHead(302, { ...headers, "x-linked-etag": `"${file.vouched ?? sha(file.content)}"`, "x-linked-size": String(file.content.length), location: `http://127.0.0.1:${cdnPort}/blobs/${sha(file.content)}?signature=x` });
         return res.end();
       }
-      res.writeHead(200, { ...headers, "content-length": file.content.length });
-      return res.end(req.method === "HEAD" ? undefined : file.content);
+      if (req.method === "HEAD") return res.writeHead(200, { ...headers, "content-length": file.content.length }).end();
+      return sendFile(res, file, file.content, headers);
     }
     json(res, 404, { error: "Not found" });
   });
@@ -125,8 +136,7 @@ export async function startHfPeer(repos: Record<string, HubRepo>, opts: { pageSi
     downloads.set(file, served);
     const body = Buffer.from(file.content);
     if (served <= (file.damaged ?? 0)) body[0] ^= 0xff;
-    res.writeHead(200, { "content-length": body.length });
-    res.end(body);
+    sendFile(res, file, body);
   });
 
   hubPort = await listen(hub);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkpointStatuses, sourceTypes, visibilities } from "@/lib/checkpoints/kinds";
 import { NAME_RULE, nameProblem } from "@/lib/checkpoints/naming";
+import { modelFacts, modelFormats } from "@/lib/model-facts/kinds";
 import { limitParam } from "./common";
 
 export const checkpointName = z.string().superRefine((value, ctx) => {
@@ -17,27 +18,42 @@ export const listCheckpointsQuery = z.object({
   sourceType: z.enum(sourceTypes).optional(),
   visibility: z.enum([...visibilities, "all"]).default("all"),
   sort: z.enum(checkpointSorts).default("-createdAt"),
+  architecture: z.string().max(200).optional(),
+  format: z.enum(modelFormats).optional(),
+  /** Only checkpoints captured from this job's output (its id or name). */
+  job: z.string().min(1).max(200).optional(),
   limit: limitParam,
   cursor: z.string().max(500).optional(),
 });
 export type ListCheckpointsQuery = z.infer<typeof listCheckpointsQuery>;
 
+/** `job` checkpoints come from jobs' outputs and `derived` ones from `POST …/derive`, never from a create. */
+const creatableSourceTypes = sourceTypes.filter((t) => t !== "job" && t !== "derived") as [string, ...string[]];
+
 export const createCheckpointBody = z.object({
   name: checkpointName,
-  sourceType: z.enum(sourceTypes.filter((t) => t !== "job") as [string, ...string[]], {
-    message: `sourceType must be one of ${sourceTypes.filter((t) => t !== "job").join(", ")}`,
-  }),
+  sourceType: z.enum(creatableSourceTypes, { message: `sourceType must be one of ${creatableSourceTypes.join(", ")}` }),
   sourceUri: z.string().max(4096).optional(),
   connection: z.string().max(63).optional(),
   sourceOptions: z.record(z.string(), z.string()).optional(),
+  /** `local` only: the paths on the pushing machine the files come from, shown as `spec.fromLocalFiles`. */
+  fromLocalFiles: z
+    .array(z.string().min(1, "A local path cannot be empty.").max(4096, "A local path has at most 4096 characters."))
+    .max(1000, "At most 1000 local paths.")
+    .optional(),
 });
 export type CreateCheckpointBody = z.infer<typeof createCheckpointBody>;
 
 export const patchCheckpointBody = z.strictObject(
-  { name: checkpointName.optional(), visibility: z.enum(visibilities).optional() },
+  {
+    name: checkpointName.optional(),
+    visibility: z.enum(visibilities).optional(),
+    /** Kept by every retention policy while true (`metadata.pinned`). */
+    pinned: z.boolean({ error: "pinned must be true or false" }).optional(),
+  },
   {
     error: (issue) =>
-      issue.code === "unrecognized_keys" ? "Only name and visibility can change; a checkpoint's content is immutable." : undefined,
+      issue.code === "unrecognized_keys" ? "Only name, visibility and pinned can change; a checkpoint's content is immutable." : undefined,
   },
 );
 export type PatchCheckpointBody = z.infer<typeof patchCheckpointBody>;
@@ -63,15 +79,20 @@ export const checkpointResponse = z.object({
     creatorUserID: z.string().nullable(),
     ownerOrgID: z.string(),
     visibility: z.enum(visibilities),
+    /** Kept by every retention policy. */
+    pinned: z.boolean(),
   }),
   spec: z.object({
     sourceType: z.enum(sourceTypes),
     sourceUri: z.string().nullable(),
     storageProvider: z.string().nullable(),
     sourceOptions: z.record(z.string(), z.string()),
+    /** The local paths the CLI pushed the files from, as the pushing machine named them. */
     fromLocalFiles: z.array(z.string()),
     /** Lineage of a managed checkpoint: the job whose output it was captured from. */
     producedBy: z.object({ jobId: z.string(), jobName: z.string().nullable() }).nullable().optional(),
+    /** Lineage of a derived checkpoint: the id of the checkpoint whose files it shares. */
+    derivedFrom: z.string().nullable().optional(),
   }),
   status: z.object({
     status: z.enum(checkpointStatuses),
@@ -81,8 +102,12 @@ export const checkpointResponse = z.object({
     fileCount: z.number(),
     files: z.array(checkpointFile).optional(),
     usedBy: z.array(z.object({ jobId: z.string(), jobName: z.string(), status: z.string() })),
+    /** The blob store holding the bytes: `filesystem:<dir>` or `s3:<bucket>`. */
+    storageProviderID: z.string(),
     /** The training step read from a captured directory's name (`step-2000`, `checkpoint-500`). */
     step: z.number().nullable().optional(),
+    /** Model facts read from the headers once ready (lib/model-facts); null until read. */
+    model: modelFacts.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
     readyAt: z.string().nullable(),

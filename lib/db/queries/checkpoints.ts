@@ -5,7 +5,6 @@ import type { Db } from "../client";
 import {
   checkpointLogs,
   checkpoints,
-  uploads,
   type Checkpoint,
   type CheckpointStatus,
   type NewCheckpoint,
@@ -75,6 +74,11 @@ export type CheckpointFilter = {
   status?: CheckpointStatus;
   sourceType?: SourceType;
   visibility?: "private" | "public" | "all";
+  /** Model facts: the architecture (case-insensitive) and weight format read from the headers. */
+  architecture?: string;
+  format?: string;
+  /** Only checkpoints captured from this job's output. */
+  producedByJobId?: string;
 };
 
 function filterConditions(filter: CheckpointFilter): SQL[] {
@@ -85,6 +89,9 @@ function filterConditions(filter: CheckpointFilter): SQL[] {
   if (filter.status) conditions.push(eq(checkpoints.status, filter.status));
   if (filter.sourceType) conditions.push(eq(checkpoints.sourceType, filter.sourceType));
   if (filter.visibility && filter.visibility !== "all") conditions.push(eq(checkpoints.visibility, filter.visibility));
+  if (filter.architecture) conditions.push(sql`lower(${checkpoints.model}->>'architecture') = lower(${filter.architecture})`);
+  if (filter.format) conditions.push(sql`${checkpoints.model}->>'format' = ${filter.format}`);
+  if (filter.producedByJobId) conditions.push(eq(checkpoints.producedByJobId, filter.producedByJobId));
   return conditions;
 }
 
@@ -119,19 +126,6 @@ export async function updateCheckpoint(db: Db, { orgId, id }: { orgId: string; i
     .where(and(live(orgId), eq(checkpoints.id, id)))
     .returning();
   return row ?? null;
-}
-
-/** Bytes the org holds: every live checkpoint plus what open uploads have declared. */
-export async function orgUsage(db: Db, { orgId }: { orgId: string }): Promise<number> {
-  const [stored] = await db
-    .select({ bytes: sql<string>`coalesce(sum(${checkpoints.size}), 0)` })
-    .from(checkpoints)
-    .where(live(orgId));
-  const [pending] = await db
-    .select({ bytes: sql<string>`coalesce(sum(${uploads.declaredSize}), 0)` })
-    .from(uploads)
-    .where(and(eq(uploads.orgId, orgId), eq(uploads.status, "active")));
-  return Number(stored.bytes) + Number(pending.bytes);
 }
 
 export async function insertLog(

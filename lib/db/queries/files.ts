@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, like, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { blobs, checkpointFiles, checkpoints } from "../schema";
 
@@ -65,10 +65,13 @@ export async function unreferencedBlobs(db: Db, { olderThan, limit }: { olderTha
     .limit(limit);
 }
 
-export async function deleteBlobRow(db: Db, { sha256 }: { sha256: string }) {
-  await db
+/** Forgets a blob no file references; false when it was already gone or is referenced again. */
+export async function deleteBlobRow(db: Db, { sha256 }: { sha256: string }): Promise<boolean> {
+  const rows = await db
     .delete(blobs)
-    .where(sql`${blobs.sha256} = ${sha256} and not exists (select 1 from ${checkpointFiles} where ${checkpointFiles.sha256} = ${sha256})`);
+    .where(sql`${blobs.sha256} = ${sha256} and not exists (select 1 from ${checkpointFiles} where ${checkpointFiles.sha256} = ${sha256})`)
+    .returning({ sha256: blobs.sha256 });
+  return rows.length > 0;
 }
 
 /**
@@ -84,4 +87,36 @@ export async function forgetBlobWrittenSince(db: Db, { sha256, since }: { sha256
     await tx.delete(blobs).where(eq(blobs.sha256, sha256));
     return true;
   });
+}
+
+/**
+ * A manifest of blobs already stored and referenced elsewhere (a derived checkpoint's files): rows
+ * only, no bytes. The caller sets the checkpoint's size and file count (it knows them).
+ */
+export async function insertFileRows(db: Db, { checkpointId, files }: { checkpointId: string; files: { path: string; size: number; sha256: string }[] }) {
+  for (let start = 0; start < files.length; start += 1000) {
+    await db.insert(checkpointFiles).values(files.slice(start, start + 1000).map(({ path, size, sha256 }) => ({ checkpointId, path, size, sha256 })));
+  }
+}
+
+/** Drops every file row of the checkpoint but those at `keep`, and sets its size and file count to what remains. */
+export async function keepOnlyFileRows(db: Db, { checkpointId, keep }: { checkpointId: string; keep: string[] }) {
+  const kept = new Set(keep);
+  const rows = await db.select({ path: checkpointFiles.path }).from(checkpointFiles).where(eq(checkpointFiles.checkpointId, checkpointId));
+  const gone = rows.map((row) => row.path).filter((path) => !kept.has(path));
+  for (let start = 0; start < gone.length; start += 1000) {
+    await db.delete(checkpointFiles).where(and(eq(checkpointFiles.checkpointId, checkpointId), inArray(checkpointFiles.path, gone.slice(start, start + 1000))));
+  }
+  await syncFileTotals(db, { checkpointId });
+}
+
+async function syncFileTotals(db: Db, { checkpointId }: { checkpointId: string }) {
+  await db
+    .update(checkpoints)
+    .set({
+      size: sql`(select coalesce(sum(${checkpointFiles.size}), 0) from ${checkpointFiles} where ${checkpointFiles.checkpointId} = ${checkpointId})`,
+      fileCount: sql`(select count(*)::int from ${checkpointFiles} where ${checkpointFiles.checkpointId} = ${checkpointId})`,
+      updatedAt: new Date(),
+    })
+    .where(eq(checkpoints.id, checkpointId));
 }

@@ -8,7 +8,8 @@ const IN_FLIGHT: CheckpointStatus[] = ["new", "downloading", "extracting"];
 /**
  * Takes ownership of a checkpoint's ingest: a `new` one, or one whose owner stopped reporting
  * before `staleBefore` (its server died). Returns the row, or null when someone else owns it
- * or it is already finished.
+ * or it is already finished. The files earlier attempts stored, and the size and file count they
+ * add up to, stay: the ingest decides which it keeps.
  */
 export async function claimIngest(db: Db, { checkpointId, token, staleBefore }: { checkpointId: string; token: string; staleBefore: Date }) {
   const [row] = await db
@@ -22,8 +23,6 @@ export async function claimIngest(db: Db, { checkpointId, token, staleBefore }: 
       bytesTotal: null,
       filesDone: 0,
       filesTotal: null,
-      size: 0,
-      fileCount: 0,
       updatedAt: new Date(),
     })
     .where(
@@ -81,7 +80,7 @@ export async function completeIngest(db: Db, { checkpointId, token }: { checkpoi
   return rows[0] ?? null;
 }
 
-/** Ends the ingest as `failed`, or hands it back as `new` for another attempt. */
+/** Ends the ingest as `failed` (the caller dropped its files), or hands it back as `new` for another attempt, keeping them. */
 export async function releaseIngest(
   db: Db,
   { checkpointId, token }: { checkpointId: string; token: string },
@@ -89,7 +88,7 @@ export async function releaseIngest(
 ) {
   await db
     .update(checkpoints)
-    .set({ status: outcome.status, message: outcome.message, ingestToken: null, updatedAt: new Date(), size: 0, fileCount: 0 })
+    .set({ status: outcome.status, message: outcome.message, ingestToken: null, updatedAt: new Date(), ...(outcome.status === "failed" ? { size: 0, fileCount: 0 } : {}) })
     .where(and(eq(checkpoints.id, checkpointId), eq(checkpoints.ingestToken, token)));
 }
 

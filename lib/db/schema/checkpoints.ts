@@ -56,6 +56,8 @@ export const checkpoints = pgTable(
     pinned: boolean("pinned").notNull().default(false),
     /** The checkpoint this one was derived from (source type `derived`), sharing its blobs. */
     derivedFromId: uuid("derived_from_id"),
+    /** The local paths a CLI push read its files from (`spec.fromLocalFiles`), as the pushing machine named them. */
+    fromLocalFiles: jsonb("from_local_files").$type<string[]>().notNull().default([]),
   },
   (t) => [
     uniqueIndex("checkpoints_org_name_live_idx").on(t.orgId, t.name).where(sql`${t.deletedAt} is null`),

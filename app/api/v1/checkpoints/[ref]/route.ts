@@ -2,8 +2,8 @@ import { parseJson, parseQuery } from "@/lib/api/parse";
 import { getCheckpointQuery, patchCheckpointBody } from "@/lib/api/schemas/checkpoints";
 import { withAuth } from "@/lib/api/with-auth";
 import { checkpointYaml } from "@/lib/checkpoints/present";
-import { deleteCheckpoint, getCheckpointDetail, patchCheckpoint } from "@/lib/checkpoints/service";
-import { scheduleBlobCollection } from "@/lib/checkpoints/blob-gc";
+import { deleteCheckpoint } from "@/lib/checkpoints/delete";
+import { getCheckpointDetail, patchCheckpoint } from "@/lib/checkpoints/service";
 
 type Params = { ref: string };
 
@@ -29,8 +29,7 @@ export const PATCH = withAuth<Params>(
 
 export const DELETE = withAuth<Params>(
   async ({ params, db, caller }) => {
-    await deleteCheckpoint(db, { orgId: caller.orgId, ref: params.ref, by: caller.user.email });
-    scheduleBlobCollection();
+    await deleteCheckpoint(db, { orgId: caller.orgId, ref: params.ref, actor: { kind: "user", id: caller.user.id, name: caller.user.email } });
     return new Response(null, { status: 204 });
   },
   { permission: "write" },
