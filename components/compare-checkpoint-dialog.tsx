@@ -13,7 +13,7 @@ export function CompareCheckpointDialog({ name }: { name: string }) {
   const [open, setOpen] = useState(false);
   const [catalog, setCatalog] = useState(false);
   const compareWith = (other: SelectedCheckpoint | undefined) => {
-    if (other) router.push(`/checkpoints/${encodeURIComponent(name)}/compare/${encodeURIComponent(other.ref)}`);
+    if (other) router.push(`/checkpoints/${encodeURIComponent(name)}/compare/${encodeURIComponent(other.public ? other.ref : other.name)}`);
   };
 
   return (
