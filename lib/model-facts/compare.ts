@@ -14,6 +14,13 @@ import { isTrainingState } from "./training-state";
 import { readWeights, weightFormatOf } from "./weights";
 
 type StoredFile = { path: string; size: number; sha256: string };
+
+/**
+ * Tensor headers by blob, kept across requests: a blob's bytes never change, so neither does what
+ * its header says. Bounded; the oldest entries go first.
+ */
+const HEADER_CACHE_SIZE = 2000;
+const headerCache = new Map<string, DiffTensor[] | null>();
 type DigestRow = { status: string; tensors: Record<string, unknown> | null; problem: string | null };
 
 /**
@@ -86,11 +93,16 @@ export async function computeTensorDigests(db: Db, task: DigestsTask): Promise<v
 }
 
 async function readHeader(store: BlobStore, file: StoredFile, problems: string[]): Promise<DiffTensor[] | null> {
+  const key = `${file.sha256}:${file.path.split(".").pop()}`;
+  if (headerCache.has(key)) return headerCache.get(key)!;
   try {
     const reading = await readWeights(file.path, blobSource(store, file));
-    return (reading?.tensors ?? [])
+    const tensors = (reading?.tensors ?? [])
       .filter((t) => t.group !== "optimizer")
       .map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, parameters: t.parameters, blob: file.sha256 }));
+    if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.delete(headerCache.keys().next().value!);
+    headerCache.set(key, tensors);
+    return tensors;
   } catch (error) {
     problems.push(`${file.path}: ${(error as Error).message}`);
     return null;
