@@ -101,7 +101,7 @@ test("list prints NAME | FILES COUNT | TOTAL SIZE | STATUS | CREATED AT", async 
   expect(none.stdout).toContain("No checkpoints.");
 });
 
-test("inspect prints the API.md layout as YAML, and JSON with --json", async () => {
+test("inspect prints the API's checkpoint layout as YAML, and JSON with --json", async () => {
   const yamlResult = await cairn(["checkpoint", "inspect", name], env);
   expect(yamlResult.code).toBe(0);
   const server = await (await fetch(`${env.server}/api/v1/checkpoints/${name}?format=yaml`, { headers: user.auth })).text();
@@ -109,7 +109,7 @@ test("inspect prints the API.md layout as YAML, and JSON with --json", async () 
   const doc = parse(yamlResult.stdout);
   expect(Object.keys(doc)).toEqual(["kind", "metadata", "spec", "status"]);
   expect(doc.kind).toBe("Checkpoint");
-  // API.md's keys in its order; Cairn's extensions (e.g. spec.producedBy) may follow them.
+  // The API's keys in their order; Cairn's extensions (e.g. spec.producedBy) may follow them.
   expect(Object.keys(doc.metadata).slice(0, 5)).toEqual(["id", "name", "creatorUserID", "ownerOrgID", "visibility"]);
   expect(Object.keys(doc.spec).slice(0, 5)).toEqual(["sourceType", "sourceUri", "storageProvider", "sourceOptions", "fromLocalFiles"]);
   expect(Object.keys(doc.status).slice(0, 5)).toEqual(["status", "message", "progress", "size", "fileCount"]);

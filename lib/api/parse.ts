@@ -15,7 +15,7 @@ export async function parseJson<S extends z.ZodType>(request: Request, schema: S
   return result.data;
 }
 
-/** Validates the query string; a bad query is `invalid_request`, as API.md says. */
+/** Validates the query string; a bad query is `invalid_request`, like a bad body. */
 export function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {
   const params = Object.fromEntries(new URL(request.url).searchParams);
   const result = schema.safeParse(params);

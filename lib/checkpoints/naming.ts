@@ -1,4 +1,4 @@
-/** The naming rule of API.md for checkpoints, connections and jobs. */
+/** The naming rule for checkpoints, connections and jobs: what the API accepts and the forms check. */
 export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?$/;
 export const NAME_RULE =
   "Use 1–63 characters of a-z, 0-9, '.', '_' and '-', starting and ending with a letter or digit.";

@@ -7,7 +7,7 @@ import { getBlobStore } from "@/lib/storage";
 
 export type UsedBy = { jobId: string; jobName: string; status: string }[];
 
-/** The checkpoint object of API.md — what the API returns and `inspect` shows. */
+/** The checkpoint object — what the API returns and `inspect` shows. */
 export function presentCheckpoint(
   row: Checkpoint,
   extra: { files?: CheckpointFileResponse[]; usedBy?: UsedBy; producedByName?: string | null } = {},

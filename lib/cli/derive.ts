@@ -7,7 +7,7 @@ import type { CheckpointObject } from "./types";
 
 type DeriveOptions = { weightsOnly?: boolean; include?: string[]; exclude?: string[]; dryRun?: boolean; json?: boolean };
 
-/** `POST …/derive/preview`'s answer (API.md): what a derive keeps and drops, and why. */
+/** `POST …/derive/preview`'s answer: what a derive keeps and drops, and why. */
 export type DerivePreview = {
   kept: { path: string; size: number; sha256: string }[];
   dropped: { path: string; size: number; sha256: string; reason: string }[];

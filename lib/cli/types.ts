@@ -1,4 +1,4 @@
-/** The shapes of API.md the CLI reads; declared here so the CLI imports nothing server-side. */
+/** The shapes of the HTTP API the CLI reads; declared here so the CLI imports nothing server-side. */
 export type CheckpointFile = { path: string; size: number; sha256: string };
 
 export type CheckpointProgress = { bytesDone: number; bytesTotal: number | null; filesDone: number; filesTotal: number | null };

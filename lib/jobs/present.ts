@@ -6,7 +6,7 @@ import type { Job, JobCapture } from "@/lib/db/schema";
 
 type Attachment = Awaited<ReturnType<typeof attachmentsOf>>[number];
 
-/** The job object of API.md. `mountPath` is what the job sees, whichever runner runs it. */
+/** The job object of the HTTP API. `mountPath` is what the job sees, whichever runner runs it. */
 export function presentJob(row: Job, attachments: Attachment[], captures: JobCapture[]): JobResponse {
   const checkpoints: JobAttachmentResponse[] = attachments.map((a) => ({
     id: a.checkpointId,

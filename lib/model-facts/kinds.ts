@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * What a checkpoint holds, read once from its files' headers when it becomes `ready`
- * (`status.model` in API.md). Unknown values are `null`; a file that could not be read is a line
+ * (`status.model` of the checkpoint API). Unknown values are `null`; a file that could not be read is a line
  * in `problems` and never fails the checkpoint. Shared by the API, the CLI and the browser.
  */
 export const modelFormats = ["safetensors", "pytorch", "gguf", "mixed"] as const;
@@ -124,7 +124,7 @@ const round = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : va
 
 export type TensorChange = { name: string; reason: "shape" | "dtype" | "values" };
 
-/** `GET /checkpoints/{a}/diff/{b}` of API.md; `computing` until every needed tensor digest is known. */
+/** The answer of `GET /checkpoints/{a}/diff/{b}`; `computing` until every needed tensor digest is known. */
 export type CheckpointDiff = {
   status: "ready" | "computing";
   files: { added: string[]; removed: string[]; changed: string[]; identical: string[] };

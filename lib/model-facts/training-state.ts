@@ -1,14 +1,11 @@
-/**
- * Files that hold training state beside the weights — optimizer, scheduler and RNG state,
- * DeepSpeed's global_step directories, `*optim*` shards: never the model's parameters.
- */
-const TRAINING_STATE = [
-  /(^|\/)optimizer[^/]*$/,
-  /(^|\/)scheduler[^/]*$/,
-  /(^|\/)rng_state[^/]*$/,
-  /(^|\/)global_step[^/]*\//,
-  /optim[^/]*$/,
-  /(^|\/)training_args\.bin$/,
-];
+import { presetDrops } from "@/lib/checkpoints/derive-rule";
+import { compileGlob } from "@/lib/checkpoints/path-globs";
 
-export const isTrainingState = (file: string): boolean => TRAINING_STATE.some((rule) => rule.test(file));
+/**
+ * Files that are training state, not the model: what *weights only* drops (optimizer, scheduler,
+ * RNG, DeepSpeed's global_step directories — one list, in derive-rule.ts), plus Trainer's
+ * `training_args.bin`, a pickle of its arguments that holds no tensors.
+ */
+const TRAINING_STATE = [...presetDrops("weights-only").map((rule) => rule.glob), "training_args.bin"].map(compileGlob);
+
+export const isTrainingState = (file: string): boolean => TRAINING_STATE.some((glob) => glob.matches(file));
