@@ -12,6 +12,6 @@ export async function describeCaller(db: Db, caller: Caller) {
     user: { id: caller.user.id, email: caller.user.email, name: caller.user.name },
     // usageBytes: unique bytes (each blob once) plus uploads in flight, as the quota counts them.
     org: { id: caller.orgId, role: caller.role, usageBytes: usage.usedBytes, logicalBytes: usage.logicalBytes, quotaBytes: config().orgQuotaBytes },
-    orgs: orgs.map((o) => ({ id: o.orgId, name: o.orgName, role: o.role })),
+    orgs: orgs.map((o) => ({ id: o.orgId, name: o.orgName, slug: o.orgSlug, role: o.role })),
   };
 }

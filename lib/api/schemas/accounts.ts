@@ -18,3 +18,22 @@ export const addMemberBody = z.object({
   role: z.enum(roles).default("member"),
 });
 export type AddMemberBody = z.infer<typeof addMemberBody>;
+
+export const updateOrgBody = z.object({
+  name: z.string().trim().min(1, "Give the organization a name").max(100).optional(),
+  slug: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, "Use 1–40 lower-case letters, digits and dashes, not starting or ending with a dash")
+    .optional(),
+  allowedEmailDomains: z
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, "Enter domains like example.com, without @ or a scheme"),
+    )
+    .max(50)
+    .optional(),
+});
+export type UpdateOrgBody = z.infer<typeof updateOrgBody>;

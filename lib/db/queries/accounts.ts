@@ -1,5 +1,6 @@
 import "server-only";
 import { and, asc, eq } from "drizzle-orm";
+import { slugCandidates } from "@/lib/auth/slug";
 import type { Db } from "../client";
 import { apiTokens, memberships, orgs, users, type Role } from "../schema";
 
@@ -16,22 +17,51 @@ export async function findUserById(db: Db, id: string) {
 /** Creates the user and the organization they own, in one transaction. */
 export async function insertUserWithOrg(
   db: Db,
-  input: { email: string; name: string | null; passwordHash: string; orgName: string },
+  input: { email: string; name: string | null; passwordHash: string | null; orgName: string },
 ) {
   return db.transaction(async (tx) => {
     const [user] = await tx
       .insert(users)
       .values({ email: input.email.toLowerCase(), name: input.name, passwordHash: input.passwordHash })
       .returning();
-    const [org] = await tx.insert(orgs).values({ name: input.orgName }).returning();
+    const org = await insertOrg(tx, { name: input.orgName });
     await tx.insert(memberships).values({ orgId: org.id, userId: user.id, role: "owner" });
     return { user, org };
   });
 }
 
+export async function findOrgById(db: Db, id: string) {
+  const [org] = await db.select().from(orgs).where(eq(orgs.id, id));
+  return org ?? null;
+}
+
+export async function findOrgBySlug(db: Db, slug: string) {
+  const [org] = await db.select().from(orgs).where(eq(orgs.slug, slug));
+  return org ?? null;
+}
+
+export async function updateOrg(
+  db: Db,
+  id: string,
+  patch: { name?: string; slug?: string; allowedEmailDomains?: string[] },
+) {
+  if (Object.keys(patch).length === 0) return findOrgById(db, id);
+  const [org] = await db.update(orgs).set(patch).where(eq(orgs.id, id)).returning();
+  return org ?? null;
+}
+
+/** A new org under the first free slug its name gives. */
+export async function insertOrg(db: Db, { name }: { name: string }) {
+  for (const slug of slugCandidates(name)) {
+    const [org] = await db.insert(orgs).values({ name, slug }).onConflictDoNothing({ target: orgs.slug }).returning();
+    if (org) return org;
+  }
+  throw new Error("unreachable");
+}
+
 export async function listMembershipsOfUser(db: Db, { userId }: { userId: string }) {
   return db
-    .select({ orgId: orgs.id, orgName: orgs.name, role: memberships.role })
+    .select({ orgId: orgs.id, orgName: orgs.name, orgSlug: orgs.slug, role: memberships.role })
     .from(memberships)
     .innerJoin(orgs, eq(orgs.id, memberships.orgId))
     .where(eq(memberships.userId, userId))

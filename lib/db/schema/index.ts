@@ -5,3 +5,4 @@ export * from "./exports";
 export * from "./jobs";
 export * from "./rate-limits";
 export * from "./retention";
+export * from "./webhooks";
