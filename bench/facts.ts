@@ -97,8 +97,9 @@ export const factsBenchmark: Benchmark = {
     // Diff: the first answer needs the per-tensor SHA-256s of the one shard that differs, on both sides.
     const b = await upload(api, "facts-b", dirB, sizes);
     await settleDisk();
+    // As the CLI asks: one request the server holds until the digests are in (no polling load).
     const first = await timed(() =>
-      until(async () => (await api.json<{ status: string }>("GET", `/api/v1/checkpoints/${a}/diff/${b}`)).status === "ready"),
+      until(async () => (await api.json<{ status: string }>("GET", `/api/v1/checkpoints/${a}/diff/${b}?wait=60`)).status === "ready"),
     );
     const diff = await api.json<{ tensors: { changed: { name: string }[] }; parameters: { changed: number; total: number } }>("GET", `/api/v1/checkpoints/${a}/diff/${b}`);
     if (diff.tensors.changed.length !== 1) throw new Error(`expected one changed tensor, the diff says ${JSON.stringify(diff.tensors.changed)}`);

@@ -11,12 +11,12 @@ async function settledDiff(client: ApiClient, a: string, b: string, wait: boolea
   const deadline = Date.now() + WAIT_MS;
   let noted = false;
   for (;;) {
-    const diff = await client.json<CheckpointDiff>("GET", `/checkpoints/${seg(a)}/diff/${seg(b)}`);
+    // The server holds a `computing` answer up to `wait` seconds, answering the moment digests land.
+    const diff = await client.json<CheckpointDiff>("GET", `/checkpoints/${seg(a)}/diff/${seg(b)}${wait ? "?wait=30" : ""}`);
     if (diff.status === "ready" || !wait) return diff;
     if (Date.now() > deadline) throw new CliError(`The server is still hashing the changed tensors after ${WAIT_MS / 60_000} minutes; run the command again later.`);
     if (!noted && process.stderr.isTTY) process.stderr.write("Hashing the changed weight files tensor by tensor…\n");
     noted = true;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 

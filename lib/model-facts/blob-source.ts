@@ -2,7 +2,7 @@ import "server-only";
 import type { BlobStore } from "@/lib/storage";
 import type { ByteSource } from "./readers/source";
 
-/** Random access to one stored blob: each read is one ranged get, so only the bytes asked for move. */
+/** Random access to one stored blob: each read is one ranged get, so only the bytes asked for move; `stream` is one get. */
 export function blobSource(store: BlobStore, blob: { sha256: string; size: number }): ByteSource {
   return {
     size: blob.size,
@@ -12,6 +12,10 @@ export function blobSource(store: BlobStore, blob: { sha256: string; size: numbe
       const chunks: Buffer[] = [];
       for await (const chunk of await store.get(blob.sha256, { start: offset, end: end - 1 })) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
+    },
+    async *stream(start, end) {
+      if (Math.min(end, blob.size) <= start) return;
+      for await (const chunk of await store.get(blob.sha256, { start, end: Math.min(end, blob.size) - 1 })) yield chunk as Buffer;
     },
   };
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { EventEmitter, once } from "node:events";
 import { resolveCheckpoint } from "@/lib/checkpoints/service";
 import { isComplete } from "@/lib/checkpoints/kinds";
 import { ApiError } from "@/lib/api/errors";
@@ -23,12 +24,30 @@ const HEADER_CACHE_SIZE = 2000;
 const headerCache = new Map<string, DiffTensor[] | null>();
 type DigestRow = { status: string; tensors: Record<string, unknown> | null; problem: string | null };
 
+/** Says "settled" when this process stored a blob's digests, so a waiting diff looks again at once. */
+const digestEvents = new EventEmitter().setMaxListeners(0);
+/** How often a waiting diff looks again without a word from this process (digests from a worker process). */
+const RECHECK_MS = 1000;
+
 /**
  * Compares two checkpoints of the caller's organization (or the public catalog): files by SHA-256,
  * and the model's tensors by header and per-tensor SHA-256. Digests are computed once per blob in
- * the background; until they are, the answer is `computing` and asking again is cheap.
+ * the background; until they are, the answer is `computing` and asking again is cheap. With
+ * `waitMs`, a `computing` answer is held back until the digests are in or the time is up, whichever
+ * comes first: the caller asks once instead of polling.
  */
-export async function compareCheckpoints(db: Db, { orgId, a, b }: { orgId: string; a: string; b: string }): Promise<CheckpointDiff> {
+export async function compareCheckpoints(db: Db, input: { orgId: string; a: string; b: string; waitMs?: number }): Promise<CheckpointDiff> {
+  const deadline = Date.now() + (input.waitMs ?? 0);
+  for (;;) {
+    const diff = await compareOnce(db, input);
+    const left = deadline - Date.now();
+    if (diff.status !== "computing" || left <= 0) return diff;
+    const signal = AbortSignal.timeout(Math.min(left, RECHECK_MS));
+    await once(digestEvents, "settled", { signal }).catch(() => undefined);
+  }
+}
+
+async function compareOnce(db: Db, { orgId, a, b }: { orgId: string; a: string; b: string }): Promise<CheckpointDiff> {
   const [left, right] = await Promise.all([resolveCheckpoint(db, { orgId, ref: a, allowPublic: true }), resolveCheckpoint(db, { orgId, ref: b, allowPublic: true })]);
   for (const row of [left, right]) {
     if (!isComplete(row.status)) throw new ApiError("conflict", `Checkpoint '${row.name}' is '${row.status}'; only ready checkpoints can be compared. Wait until it is ready.`, { status: row.status });
@@ -74,6 +93,14 @@ export async function compareCheckpoints(db: Db, { orgId, a, b }: { orgId: strin
 
 /** Computes and stores one blob's per-tensor SHA-256s: reads each tensor's bytes once, in file order. */
 export async function computeTensorDigests(db: Db, task: DigestsTask): Promise<void> {
+  try {
+    await digestBlob(db, task);
+  } finally {
+    digestEvents.emit("settled", task.sha256);
+  }
+}
+
+async function digestBlob(db: Db, task: DigestsTask): Promise<void> {
   const store = getBlobStore();
   const source = blobSource(store, { sha256: task.sha256, size: task.size });
   try {

@@ -110,6 +110,22 @@ describe.each(testDatabases)("checkpoint diff on %s", (kind) => {
     expect(last.parameters).toEqual({ changed: 512 * 64 + 64 * 64 + 256 * 64, total: 512 * 64 + 64 * 64 * 2 + 256 * 64 });
   });
 
+  it("holds a computing answer with ?wait until the digests are in, and refuses a bad wait", async () => {
+    const shard = (fill: number) => safetensors({ "w.weight": { dtype: "F32", shape: [128, 64], fill } });
+    await upload("wait-a", { "model.safetensors": shard(5) });
+    await upload("wait-b", { "model.safetensors": shard(6) });
+    const ask = (query: string) =>
+      call(diffRoute.GET, `/api/v1/checkpoints/wait-a/diff/wait-b${query}`, { token: user.token, params: { ref: "wait-a", other: "wait-b" } });
+    const held = await json<CheckpointDiff>(await ask("?wait=30"));
+    // One request, no polling: the answer came back ready, with the changed tensor named.
+    expect(held.status).toBe("ready");
+    expect(held.tensors?.changed).toEqual([{ name: "w.weight", reason: "values" }]);
+
+    const bad = await ask("?wait=600");
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: { message: string } }>(bad)).error.message).toMatch(/wait at most 60 seconds/);
+  });
+
   it("compares checkpoints without weights by file only, and refuses one that is not ready", async () => {
     await upload("docs-a", { "README.md": "a" });
     await upload("docs-b", { "README.md": "b" });

@@ -60,6 +60,11 @@ export type PatchCheckpointBody = z.infer<typeof patchCheckpointBody>;
 
 export const getCheckpointQuery = z.object({ format: z.enum(["json", "yaml"]).default("json") });
 
+/** `wait`: seconds a `computing` diff may be held back for its tensor digests (0: answer at once). */
+export const diffQuery = z.object({
+  wait: z.coerce.number().min(0, "wait is a number of seconds, 0 to 60").max(60, "wait at most 60 seconds; ask again for longer").default(0),
+});
+
 export const listFilesQuery = z.object({ prefix: z.string().max(1024).optional() });
 
 export const checkpointFile = z.object({ path: z.string(), size: z.number(), sha256: z.string() });

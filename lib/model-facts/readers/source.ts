@@ -1,8 +1,16 @@
 import "server-only";
 import { open } from "node:fs/promises";
 
-/** Random access to one file's bytes: the readers ask for a few small ranges, never the whole. */
-export type ByteSource = { size: number; read(offset: number, length: number): Promise<Buffer> };
+/**
+ * Random access to one file's bytes: the readers ask for a few small ranges, never the whole.
+ * `stream`, where the source has one, yields [start, end) front to back in chunks it chooses, for
+ * callers that do read everything (per-tensor digests); without it they read ranges one by one.
+ */
+export type ByteSource = {
+  size: number;
+  read(offset: number, length: number): Promise<Buffer>;
+  stream?(start: number, end: number): AsyncIterable<Buffer>;
+};
 
 /** One tensor a header names; `range` is the absolute byte range of its data, or null when unknown. */
 export type TensorInfo = {
