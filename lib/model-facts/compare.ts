@@ -22,6 +22,9 @@ type StoredFile = { path: string; size: number; sha256: string };
  */
 const HEADER_CACHE_SIZE = 2000;
 const headerCache = new Map<string, DiffTensor[] | null>();
+/** Settled diffs by checkpoint pair (ids), kept across requests; bounded, the oldest go first. */
+const SETTLED_CACHE_SIZE = 500;
+const settledDiffs = new Map<string, CheckpointDiff>();
 type DigestRow = { status: string; tensors: Record<string, unknown> | null; problem: string | null };
 
 /** Says "settled" when this process stored a blob's digests, so a waiting diff looks again at once. */
@@ -52,7 +55,20 @@ async function compareOnce(db: Db, { orgId, a, b }: { orgId: string; a: string; 
   for (const row of [left, right]) {
     if (!isComplete(row.status)) throw new ApiError("conflict", `Checkpoint '${row.name}' is '${row.status}'; only ready checkpoints can be compared. Wait until it is ready.`, { status: row.status });
   }
-  const [before, after] = await Promise.all([listFiles(db, { checkpointId: left.id }), listFiles(db, { checkpointId: right.id })]);
+  // A ready checkpoint's files never change, so neither does a settled answer about two of them.
+  const settledKey = `${left.id}:${right.id}`;
+  const settled = settledDiffs.get(settledKey);
+  if (settled) return settled;
+  const diff = await diffOf(db, left.id, right.id);
+  if (diff.status === "ready") {
+    if (settledDiffs.size >= SETTLED_CACHE_SIZE) settledDiffs.delete(settledDiffs.keys().next().value!);
+    settledDiffs.set(settledKey, diff);
+  }
+  return diff;
+}
+
+async function diffOf(db: Db, leftId: string, rightId: string): Promise<CheckpointDiff> {
+  const [before, after] = await Promise.all([listFiles(db, { checkpointId: leftId }), listFiles(db, { checkpointId: rightId })]);
   const files = diffFiles(before, after);
 
   const store = getBlobStore();

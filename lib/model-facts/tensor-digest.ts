@@ -57,7 +57,10 @@ export async function digestTensors(source: ByteSource, tensors: TensorInfo[], o
     }
     for (const span of open) span.hash.update(chunk.subarray(Math.max(span.offset - at, 0), Math.min(span.end, chunkEnd) - at));
     const still: Open[] = [];
-    for (const span of open) (span.end <= chunkEnd ? close(span) : still.push(span));
+    for (const span of open) {
+      if (span.end <= chunkEnd) close(span);
+      else still.push(span);
+    }
     open = still;
     at = chunkEnd;
     if (at >= end) break;
