@@ -1,6 +1,7 @@
 import { subscribe } from "node:diagnostics_channel";
 import type http from "node:http";
 import type { Socket } from "node:net";
+import { serveDataPlane } from "./data-plane";
 
 /**
  * How long an idle keep-alive connection stays open. Node's default (5 s, which `next start`
@@ -80,15 +81,28 @@ const hardened = new WeakSet<http.Server>();
  *   tus PATCH of a large checkpoint file legitimately takes longer, and was cut off with a 408
  *   at five minutes. Headers must still arrive within `headersTimeout` (60 s).
  * - Upload paths keep their dot segments (`preserveRawFilePath`).
+ * - Upload and download bodies take the data plane (lib/net/data-plane.ts) unless `dataPlane` is
+ *   false: the server's own listeners (Next.js) get every other request.
  */
-export function hardenHttpServer(server: http.Server, opts: { keepAliveTimeoutMs?: number } = {}): void {
+export function hardenHttpServer(server: http.Server, opts: { keepAliveTimeoutMs?: number; dataPlane?: boolean } = {}): void {
   if (hardened.has(server)) return;
   hardened.add(server);
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
   server.requestTimeout = 0;
   // With a listener here Node no longer destroys timed-out sockets itself.
   server.on("timeout", (socket: Socket) => closeIfStillIdle(socket));
-  server.prependListener("request", (request: http.IncomingMessage) => preserveRawFilePath(request));
+  if (opts.dataPlane === false) {
+    server.prependListener("request", (request: http.IncomingMessage) => preserveRawFilePath(request));
+    return;
+  }
+  // Every request: its file path kept, then the data plane's, or the listeners the server had (Next.js).
+  const listeners = server.listeners("request") as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
+  server.removeAllListeners("request");
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    preserveRawFilePath(req);
+    if (serveDataPlane(req, res)) return;
+    for (const listener of listeners) listener.call(server, req, res);
+  });
 }
 
 function closeIfStillIdle(socket: Socket): void {

@@ -11,7 +11,7 @@ import { formatBytes } from "@/lib/format";
 import { BlobTooLargeError, getBlobStore, type StoredBlob } from "@/lib/storage";
 import type { Caller } from "@/lib/auth/caller";
 import { assertWritableByCaller } from "@/lib/jobs/job-access";
-import { bodyChunks } from "./body-chunks";
+import type { StoredFileResponse } from "@/lib/api/schemas/checkpoints";
 
 export function assertFilePath(filePath: string): string {
   const problem = filePathProblem(filePath);
@@ -37,17 +37,17 @@ export async function storeFileFromBody(
   { ref, filePath, body, contentLength }: {
     ref: string;
     filePath: string;
-    body: ReadableStream<Uint8Array> | null;
+    body: AsyncIterable<Uint8Array> | null;
     contentLength: number | null;
   },
-) {
+): Promise<StoredFileResponse> {
   const checkpoint = await resolveCheckpoint(db, { orgId: caller.orgId, ref });
   assertWritableByCaller(caller, checkpoint);
   assertFilePath(filePath);
   if (checkpoint.status !== "uploading") throw notWritable(checkpoint);
   const budget = await uploadBudget(db, checkpoint);
   if (contentLength !== null && contentLength > budget.maxBytes) throw budget.error(contentLength);
-  const source = body ? bodyChunks(body) : Readable.from([]);
+  const source = body ?? Readable.from([]);
   let blob: StoredBlob;
   try {
     blob = await getBlobStore().put(source, { maxBytes: budget.maxBytes });

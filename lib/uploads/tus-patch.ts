@@ -1,5 +1,5 @@
 import { ERRORS, EXPOSED_HEADERS, TUS_RESUMABLE, type Locker, type Upload } from "@tus/server";
-import { bodyChunks } from "./body-chunks";
+import { requestChunks } from "./body-chunks";
 import type { HashingFileStore } from "./hashing-file-store";
 
 /** tus's error shape: what its handlers throw and its server turns into an answer. */
@@ -124,7 +124,7 @@ async function patch(request: Request, id: string, opts: PatchOptions, ctx: Patc
       upload.size = size;
     }
     const maxBodySize = maxBodyBytes(request, upload, maxFileSize);
-    newOffset = await writeBody(request.body, upload, maxBodySize, store, ctx.signal);
+    newOffset = await writeBody(request, upload, maxBodySize, store, ctx.signal);
   } finally {
     await lock.unlock();
   }
@@ -162,19 +162,20 @@ function maxBodyBytes(request: Request, upload: Upload, maxFileSize: number): nu
  * away ends the body where it is, and what arrived is on disk either way.
  */
 async function writeBody(
-  body: ReadableStream<Uint8Array> | null,
+  request: Request,
   upload: Upload,
   maxBodySize: number,
   store: HashingFileStore,
   signal: AbortSignal,
 ): Promise<number> {
   if (signal.aborted) throw ERRORS.ABORTED;
+  const body = requestChunks(request, signal);
   if (!body) return upload.offset;
   let received = 0;
   let failure: "too-large" | "client-gone" | null = null;
-  async function* limited(stream: ReadableStream<Uint8Array>) {
+  async function* limited(chunks: AsyncIterable<Uint8Array>) {
     try {
-      for await (const chunk of bodyChunks(stream, signal)) {
+      for await (const chunk of chunks) {
         received += chunk.byteLength;
         if (received > maxBodySize) {
           failure = "too-large";

@@ -2,6 +2,7 @@ import { withAuth } from "@/lib/api/with-auth";
 import { downloadFile } from "@/lib/checkpoints/download";
 import { readableCheckpointOrg } from "@/lib/jobs/job-access";
 import { rawFilePath } from "@/lib/net/http-server";
+import { requestChunks } from "@/lib/uploads/body-chunks";
 import { assertFilePath, storeFileFromBody } from "@/lib/uploads/store-file";
 
 type Params = { ref: string; path: string[] };
@@ -29,7 +30,7 @@ export const PUT = withAuth<Params>(
     const file = await storeFileFromBody(db, caller, {
       ref: params.ref,
       filePath: requestedPath(request, params),
-      body: request.body,
+      body: requestChunks(request),
       contentLength: length === null ? null : Number(length),
     });
     return Response.json(file, { status: 201 });
