@@ -21,6 +21,7 @@ import { DeriveCheckpointDialog } from "./derive-checkpoint-dialog";
 import { DownloadAllMenu } from "./download-all-menu";
 import { ExportList } from "./export-list";
 import { FileTable } from "./file-table";
+import { HfSnippet } from "./hf-snippet";
 import { ModelCard } from "./model-card";
 import { RelativeTime } from "./relative-time";
 import { RenameCheckpointDialog } from "./rename-checkpoint-dialog";
@@ -173,6 +174,8 @@ export function CheckpointDetail({ checkpointRef }: { checkpointRef: string }) {
         </h2>
         <FileTable checkpointId={metadata.id} files={status.files ?? []} />
       </section>
+
+      {complete && <HfSnippet ownerOrgId={metadata.ownerOrgID} name={metadata.name} />}
 
       {complete && <ExportList checkpointRef={metadata.id} />}
 
