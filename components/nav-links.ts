@@ -5,7 +5,9 @@ export const navLinks = [
   { href: "/catalog", label: "Catalog" },
   { href: "/connections", label: "Connections" },
   { href: "/storage", label: "Storage" },
+  { href: "/webhooks", label: "Webhooks" },
   { href: "/tokens", label: "Tokens" },
+  { href: "/api-reference", label: "API" },
   { href: "/members", label: "Members" },
 ] as const;
 

@@ -35,6 +35,28 @@ function agentCommandFromEnv(): string[] {
   return [process.execPath, path.join(process.cwd(), "bin", "cairn.mjs")];
 }
 
+/** Which organizations an email domain joins on single sign-on, from `CAIRN_OIDC_ORG_DOMAINS=example.com=acme,lab.org=research`. */
+function orgDomainsFromEnv(): { domain: string; orgSlug: string }[] {
+  const raw = process.env.CAIRN_OIDC_ORG_DOMAINS?.trim();
+  if (!raw) return [];
+  return raw.split(",").map((entry) => {
+    const [domain = "", orgSlug = "", ...rest] = entry.trim().split("=").map((part) => part.trim().toLowerCase());
+    if (!domain || !orgSlug || rest.length > 0 || domain.includes("@")) {
+      throw new Error(`CAIRN_OIDC_ORG_DOMAINS must list domain=org-slug pairs separated by commas (example.com=acme,lab.org=research); "${entry.trim()}" is not one`);
+    }
+    return { domain, orgSlug };
+  });
+}
+
+/** OpenID Connect sign-in, or null unless the issuer, client id and client secret are all set. */
+function oidcFromEnv() {
+  const issuer = process.env.CAIRN_OIDC_ISSUER?.trim();
+  const clientId = process.env.CAIRN_OIDC_CLIENT_ID?.trim();
+  const clientSecret = process.env.CAIRN_OIDC_CLIENT_SECRET;
+  if (!issuer || !clientId || !clientSecret) return null;
+  return { issuer, clientId, clientSecret, name: process.env.CAIRN_OIDC_NAME?.trim() || "SSO", orgDomains: orgDomainsFromEnv() };
+}
+
 /** Every setting Cairn reads from the environment, with its embedded default. */
 export function config() {
   return {
@@ -51,6 +73,9 @@ export function config() {
     orgQuotaBytes: intFromEnv("CAIRN_ORG_QUOTA_BYTES", 50 * GB),
     uploadExpiryHours: intFromEnv("CAIRN_UPLOAD_EXPIRY_HOURS", 24),
     signupEnabled: process.env.CAIRN_SIGNUP !== "false",
+    /** Email and password sign-in, and HTTP Basic with a password; off, people sign in through `oidc` and scripts use API tokens. */
+    passwordSignIn: process.env.CAIRN_PASSWORD_SIGNIN !== "false",
+    oidc: oidcFromEnv(),
     maxRunningJobs: Math.max(1, intFromEnv("CAIRN_MAX_RUNNING_JOBS", 2)),
     jobStopGraceSeconds: intFromEnv("CAIRN_JOB_STOP_GRACE_SECONDS", 10),
     captureQuietSeconds: intFromEnv("CAIRN_CAPTURE_QUIET_SECONDS", 30),
@@ -92,8 +117,16 @@ export function config() {
       apiPerToken: intFromEnv("CAIRN_RATE_LIMIT_API_PER_TOKEN", 3000),
       apiWindowSeconds: Math.max(1, intFromEnv("CAIRN_RATE_LIMIT_API_WINDOW_SECONDS", 60)),
     },
+    /** Outbound webhook deliveries: a receiver gets `timeoutSeconds` to answer; a failure is retried `retryLimit` times, backing off from `retryDelaySeconds`. */
+    webhooks: {
+      timeoutSeconds: Math.max(0.1, Number(process.env.CAIRN_WEBHOOK_TIMEOUT_SECONDS || 10)),
+      retryLimit: intFromEnv("CAIRN_WEBHOOK_RETRY_LIMIT", 5),
+      retryDelaySeconds: Math.max(1, intFromEnv("CAIRN_WEBHOOK_RETRY_DELAY_SECONDS", 30)),
+    },
     /** Reverse proxies in front of Cairn that append to X-Forwarded-For: the client is that many entries from its end. */
     trustedProxyHops: Math.max(1, intFromEnv("CAIRN_TRUSTED_PROXY_HOPS", 1)),
+    /** Hugging Face clients may read public catalog checkpoints without a token (private ones always need one). */
+    hfPublicRead: process.env.CAIRN_HF_PUBLIC_READ === "true",
   };
 }
 

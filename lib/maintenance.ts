@@ -8,6 +8,7 @@ import { startFactsWorkers } from "@/lib/model-facts/worker";
 import { startRetentionWorkers } from "@/lib/retention/worker";
 import { getBlobStore } from "@/lib/storage";
 import { expireAbandonedUploads } from "@/lib/uploads/maintenance";
+import { startWebhookWorkers } from "@/lib/webhooks/worker";
 
 const INTERVAL_MS = 15 * 60 * 1000;
 
@@ -33,5 +34,6 @@ export function startBackgroundWork(): void {
     startExportWorkers().catch((error) => console.error("could not start export workers", error));
     startFactsWorkers().catch((error) => console.error("could not start model facts workers", error));
     startRetentionWorkers().catch((error) => console.error("could not start the retention worker", error));
+    startWebhookWorkers().catch((error) => console.error("could not start webhook workers", error));
   }
 }

@@ -6,6 +6,7 @@ import { jobSupervisor } from "@/lib/jobs/startup";
 import { startFactsWorkers } from "@/lib/model-facts/worker";
 import { startRetentionWorkers } from "@/lib/retention/worker";
 import { stopBoss } from "@/lib/queue/boss";
+import { startWebhookWorkers } from "@/lib/webhooks/worker";
 
 async function main() {
   const database = await getDatabase();
@@ -18,6 +19,7 @@ async function main() {
   await startExportWorkers({ concurrency: Math.max(1, Math.floor(concurrency / 2)) });
   await startFactsWorkers({ concurrency: Math.max(1, Math.floor(concurrency / 2)) });
   await startRetentionWorkers();
+  await startWebhookWorkers({ concurrency: Math.max(2, Math.floor(concurrency / 2)) });
   // Job supervision (heartbeats, engine state) runs in whichever server or worker holds its lease.
   jobSupervisor().start();
   console.log(`cairn worker: ${concurrency} ingest workers and ${Math.max(1, Math.floor(concurrency / 2))} export workers running, and model facts workers`);

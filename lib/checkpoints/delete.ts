@@ -10,6 +10,7 @@ import { blobsHeldBy, unreferencedOf } from "@/lib/db/queries/storage";
 import type { Checkpoint } from "@/lib/db/schema";
 import { stopIngestInThisProcess } from "@/lib/ingest/cancel";
 import { getBlobStore } from "@/lib/storage";
+import { notifyCheckpointDeleted } from "@/lib/webhooks/events";
 import { collectReleasedBlobs } from "./blob-gc";
 import { resolveCheckpoint } from "./service";
 
@@ -94,6 +95,7 @@ export async function deleteCheckpoint(
   const row = await resolveCheckpoint(db, { orgId, ref });
   const { inFlight, bytesFreed, released } = await removeRows(db, { orgId, row, actor, reason });
   if (inFlight) stopIngestInThisProcess(row.id, "deleted");
+  await notifyCheckpointDeleted(row, db);
   await pausePoint("delete-between-phases");
   let blobsCollected = 0;
   try {

@@ -15,6 +15,7 @@ import { formatBytes } from "@/lib/format";
 import { sourceAdapter } from "@/lib/sources/registry";
 import { PermanentSourceError, type SourceFile, type SourceListing } from "@/lib/sources/types";
 import { getBlobStore, type StoredBlob } from "@/lib/storage";
+import { notifyCheckpoint } from "@/lib/webhooks/events";
 import { stopReason, watchForStop, type StopReason } from "./cancel";
 import { IngestLostError, IngestReporter } from "./progress";
 import { isPermanent, stoppedBy, storeIngestedFile, writeIngestedFile } from "./store-file";
@@ -166,6 +167,7 @@ export async function runIngest(db: Db, checkpointId: string, opts: { finalAttem
       await releaseIngest(tx, lease, { status: permanent ? "failed" : "new", message: permanent ? message : `Retrying after: ${message}` });
     });
     await insertLog(db, { checkpointId, level: permanent ? "error" : "warn", message: permanent ? `Failed: ${message}` : `Attempt failed, will retry: ${message}` });
+    if (permanent) await notifyCheckpoint("checkpoint.failed", row, db);
     if (!permanent) throw error;
   } finally {
     stopWatching();

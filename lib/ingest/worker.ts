@@ -4,6 +4,7 @@ import { insertLog } from "@/lib/db/queries/checkpoints";
 import { failOrphan, orphanedIngests } from "@/lib/db/queries/ingest";
 import { getBoss, workQueue } from "@/lib/queue/boss";
 import { enqueueIngest, INGEST_QUEUE, type IngestTask } from "@/lib/queue/tasks";
+import { notifyCheckpoint } from "@/lib/webhooks/events";
 import { MAX_INGEST_ATTEMPTS, runIngest, STALE_INGEST_MS } from "./run";
 
 /**
@@ -16,6 +17,7 @@ export async function recoverOrphanedIngests(db: Db, { staleBefore }: { staleBef
   for (const orphan of orphans) {
     if (orphan.attempts >= MAX_INGEST_ATTEMPTS) {
       await failOrphan(db, { checkpointId: orphan.id, message: `The server stopped during the ingest ${orphan.attempts} times; giving up. Create the checkpoint again.` });
+      await notifyCheckpoint("checkpoint.failed", { orgId: orphan.orgId, id: orphan.id }, db);
       continue;
     }
     await insertLog(db, { checkpointId: orphan.id, level: "warn", message: "The server restarted during the ingest; starting it again." });

@@ -8,6 +8,7 @@ import type { Job } from "@/lib/db/schema";
 import { envContext, mintAgentToken } from "./agent-token";
 import { RunnerRefusal, type JobRunner } from "./runner";
 import { jobRunner } from "./runners";
+import { notifyJobFinished } from "@/lib/webhooks/events";
 
 /**
  * Hands a job to its runner: mints the agent's token, lets the engine take the job and records its
@@ -80,6 +81,7 @@ export class LocalQueue {
         if (failed) {
           await insertJobLogs(db, [{ jobId: job.id, stream: "system", message, at: new Date() }]);
           await releaseAttachments(db, { jobId: job.id });
+          await notifyJobFinished(failed, db);
         }
       }
     }

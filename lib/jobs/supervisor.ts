@@ -9,6 +9,7 @@ import type { Job } from "@/lib/db/schema";
 import type { EngineState, JobRunner } from "./runner";
 import { jobRunner } from "./runners";
 import { localQueue } from "./scheduler";
+import { notifyJobFinished } from "@/lib/webhooks/events";
 
 const LEASE = "job-supervision";
 const EVERY_MS = 5_000;
@@ -27,6 +28,7 @@ async function fail(db: Db, job: Job, message: string, statusMessage: string): P
   if (!row) return;
   await insertJobLogs(db, [{ jobId: job.id, stream: "system", message: `Failed: ${message}`, at: now }]);
   await releaseAttachments(db, { jobId: job.id });
+  await notifyJobFinished(row, db);
   void localQueue()?.kick();
 }
 

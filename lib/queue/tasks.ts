@@ -1,4 +1,5 @@
 import "server-only";
+import { config } from "@/lib/config";
 import { sendTask } from "./boss";
 
 export const INGEST_QUEUE = "checkpoint-ingest";
@@ -75,5 +76,25 @@ export async function enqueueHourlyRetention(): Promise<void> {
     retryLimit: 2,
     retryDelay: 60,
     expireInHours: 1,
+  });
+}
+
+export const WEBHOOK_QUEUE = "webhook-delivery";
+
+export type WebhookTask = { deliveryId: string; orgId: string };
+
+/**
+ * Queues the sending of one webhook delivery. A failed try throws and the queue tries again
+ * (`CAIRN_WEBHOOK_RETRY_LIMIT` times), backing off exponentially from
+ * `CAIRN_WEBHOOK_RETRY_DELAY_SECONDS`; a try never outlives its timeout, so the expiry only
+ * catches a worker that died mid-try.
+ */
+export async function enqueueWebhookDelivery(task: WebhookTask): Promise<void> {
+  const { retryLimit, retryDelaySeconds, timeoutSeconds } = config().webhooks;
+  await sendTask(WEBHOOK_QUEUE, task, {
+    retryLimit,
+    retryDelay: retryDelaySeconds,
+    retryBackoff: true,
+    expireInSeconds: Math.ceil(timeoutSeconds) + 60,
   });
 }
