@@ -3,9 +3,10 @@ import type { Db } from "@/lib/db/client";
 import { listMembershipsOfUser } from "@/lib/db/queries/accounts";
 import { orgUsage } from "@/lib/usage/service";
 import type { Caller } from "./caller";
+import type { MeResponse } from "@/lib/api/schemas/accounts";
 
 /** The signed-in user, their organizations, the current one and its storage use. */
-export async function describeCaller(db: Db, caller: Caller) {
+export async function describeCaller(db: Db, caller: Caller): Promise<MeResponse> {
   const orgs = await listMembershipsOfUser(db, { userId: caller.user.id });
   const usage = await orgUsage(db, { orgId: caller.orgId });
   return {

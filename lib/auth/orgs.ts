@@ -1,12 +1,12 @@
 import { ApiError } from "@/lib/api/errors";
-import type { UpdateOrgBody } from "@/lib/api/schemas/accounts";
+import type { OrgResponse, UpdateOrgBody } from "@/lib/api/schemas/accounts";
 import type { Db } from "@/lib/db/client";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { findOrgById, updateOrg as updateOrgRow } from "@/lib/db/queries/accounts";
 import type { Org } from "@/lib/db/schema";
 import type { Caller } from "./caller";
 
-function present(org: Org, caller: Caller) {
+function present(org: Org, caller: Caller): OrgResponse {
   return {
     id: org.id,
     name: org.name,

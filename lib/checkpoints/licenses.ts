@@ -5,6 +5,7 @@ import { findLicenseAcceptance, recordLicenseAcceptance } from "@/lib/db/queries
 import type { Checkpoint, User } from "@/lib/db/schema";
 import type { ModelFacts } from "@/lib/model-facts/kinds";
 import { resolveCheckpoint } from "./service";
+import type { LicenseStateResponse } from "@/lib/api/schemas/checkpoints";
 
 /** The license a checkpoint's model card or LICENSE file names (model facts), or null. */
 export const licenseOf = (row: Checkpoint): string | null => (row.model as ModelFacts | null)?.license ?? null;
@@ -12,7 +13,7 @@ export const licenseOf = (row: Checkpoint): string | null => (row.model as Model
 /** A checkpoint of another organization with a license: using it asks the user to accept it, once. */
 export const needsAcceptance = (row: Checkpoint, orgId: string): boolean => row.orgId !== orgId && row.visibility === "public" && licenseOf(row) !== null;
 
-export type LicenseState = { license: string | null; required: boolean; acceptedAt: string | null };
+export type LicenseState = LicenseStateResponse;
 
 /** What the caller has to accept before attaching this checkpoint, and whether they did. */
 export async function licenseState(db: Db, { orgId, user, ref }: { orgId: string; user: User; ref: string }): Promise<LicenseState> {

@@ -1,5 +1,5 @@
 import { ApiError, notFound } from "@/lib/api/errors";
-import type { CreateCheckpointBody, ListCheckpointsQuery, PatchCheckpointBody } from "@/lib/api/schemas/checkpoints";
+import type { CheckpointFileList, CheckpointList, CheckpointLogs, CreateCheckpointBody, ListCheckpointsQuery, PatchCheckpointBody } from "@/lib/api/schemas/checkpoints";
 import { isUuid } from "@/lib/api/schemas/common";
 import { isUniqueViolation } from "@/lib/db/errors";
 import type { Caller } from "@/lib/auth/caller";
@@ -25,6 +25,7 @@ import { stopIngestInThisProcess } from "@/lib/ingest/cancel";
 import { presentCheckpoint } from "./present";
 import { enqueueIngest } from "@/lib/queue/tasks";
 import { assertSourceUsable } from "./source-check";
+import { notifyCheckpoint } from "@/lib/webhooks/events";
 
 type OrgScope = { orgId: string };
 
@@ -47,7 +48,7 @@ export async function resolveCheckpoint(
   return row;
 }
 
-export async function listOrgCheckpoints(db: Db, { orgId }: OrgScope, { job, ...query }: ListCheckpointsQuery) {
+export async function listOrgCheckpoints(db: Db, { orgId }: OrgScope, { job, ...query }: ListCheckpointsQuery): Promise<CheckpointList> {
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   if (query.cursor && !cursor) throw new ApiError("invalid_request", "The cursor is not valid. Start again from the first page.");
   const producer = job ? await findJob(db, { orgId, ...(isUuid(job) ? { id: job } : { name: job }) }) : null;
@@ -146,16 +147,17 @@ export async function cancelCheckpoint(db: Db, caller: Caller, ref: string) {
     return updated;
   });
   stopIngestInThisProcess(row.id, "cancelled");
+  await notifyCheckpoint("checkpoint.failed", cancelled, db);
   return presentCheckpoint(cancelled, { files: [] });
 }
 
-export async function checkpointLogs(db: Db, scope: OrgScope & { ref: string }) {
+export async function checkpointLogs(db: Db, scope: OrgScope & { ref: string }): Promise<CheckpointLogs> {
   const row = await resolveCheckpoint(db, scope);
   const items = await listLogs(db, { orgId: scope.orgId, checkpointId: row.id });
   return { items: items.map((item) => ({ ...item, at: item.at.toISOString() })) };
 }
 
-export async function checkpointFiles(db: Db, scope: OrgScope & { ref: string; prefix?: string }) {
+export async function checkpointFiles(db: Db, scope: OrgScope & { ref: string; prefix?: string }): Promise<CheckpointFileList> {
   const row = await resolveCheckpoint(db, { ...scope, allowPublic: true });
   const items = await listFiles(db, { checkpointId: row.id, prefix: scope.prefix });
   return { items, nextCursor: null, total: items.length };

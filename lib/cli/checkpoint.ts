@@ -10,7 +10,8 @@ import { confirm } from "./prompt";
 import { describePush, planUploads, pushLocal } from "./push";
 import { remoteSource } from "./remote-source";
 import { CHECKPOINT_COLUMNS, checkpointRows, renderTable } from "./table";
-import type { CheckpointObject } from "./types";
+import type { CheckpointResponse, CreateCheckpointBody } from "@/lib/api/schemas/checkpoints";
+import type { CreateExportBody, ExportStartedResponse } from "@/lib/api/schemas/exports";
 
 type PushOptions = {
   file?: string[];
@@ -36,12 +37,12 @@ async function push(name: string, options: PushOptions): Promise<void> {
   const client = await ApiClient.fromEnvironment();
   const remote = Boolean(options.storageProvider || options.sourceType || options.sourceUri || options.sourcePath);
   if (options.file?.length && remote) throw new CliError("Use either --file or a remote source (--storage-provider/--source-path, --source-type/--source-uri), not both.");
-  let checkpoint: CheckpointObject;
+  let checkpoint: CheckpointResponse;
   if (options.file?.length) {
     checkpoint = await pushLocal(client, name, await planUploads(options.file), parallelOf(options.parallel));
   } else if (remote) {
     const source = await remoteSource(client, options);
-    checkpoint = await client.post<CheckpointObject>("/checkpoints", { name, ...source, sourceOptions: parsePairs(options.option ?? [], "--option") });
+    checkpoint = await client.post<CheckpointResponse>("/checkpoints", { name, ...source, sourceOptions: parsePairs(options.option ?? [], "--option") } satisfies CreateCheckpointBody);
     if (options.wait) checkpoint = await followCheckpoint(client, checkpoint.metadata.id, name);
   } else {
     throw new CliError("Say what to push: --file <path> for local files, or --storage-provider <connection> --source-path <path>.");
@@ -62,7 +63,7 @@ async function list(options: ListOptions): Promise<void> {
   const max = options.limit ? Number(options.limit) : Number.POSITIVE_INFINITY;
   if (!(max > 0)) throw new CliError("--limit must be a positive number.");
   const query = { q: options.query, status: options.status, sourceType: options.sourceType, sort: options.sort, job: options.job, visibility: options.visibility };
-  const items = await client.all<CheckpointObject>("/checkpoints", query, max).catch((error: unknown) => {
+  const items = await client.all<CheckpointResponse>("/checkpoints", query, max).catch((error: unknown) => {
     if (options.job && error instanceof CairnApiError && error.code === "not_found") {
       throw new CliError(`${error.message} See \`cairn job list\` for this organization's jobs.`);
     }
@@ -90,10 +91,10 @@ type ExportOptions = { storageProvider: string; destinationPath: string; wait: b
 
 async function exportCommand(ref: string, options: ExportOptions): Promise<void> {
   const client = await ApiClient.fromEnvironment();
-  const started = await client.post<{ id: string; status: string }>(`/checkpoints/${seg(ref)}/export`, {
+  const started = await client.post<ExportStartedResponse>(`/checkpoints/${seg(ref)}/export`, {
     connection: options.storageProvider,
     destinationPath: options.destinationPath,
-  });
+  } satisfies CreateExportBody);
   const result = options.wait ? await followExport(client, ref, started.id) : started;
   if (options.json) console.log(JSON.stringify(result, null, 2));
   else console.log(`Export ${result.id} of '${ref}' to ${options.storageProvider}:${options.destinationPath} is ${result.status}.`);

@@ -5,7 +5,7 @@ import { CliError } from "./config";
 import { collect, parsePairs } from "./args";
 import { confirm } from "./prompt";
 import { formatAge, renderTable } from "./table";
-import type { Connection } from "./types";
+import type { ConnectionResponse as Connection, CreateConnectionBody } from "@/lib/api/schemas/connections";
 
 type CreateOptions = { provider: string; config?: string[]; secret?: string[]; json?: boolean };
 
@@ -34,10 +34,11 @@ async function create(name: string, options: CreateOptions): Promise<void> {
   const client = await ApiClient.fromEnvironment();
   const created = await client.post<Connection>("/connections", {
     name,
-    provider: options.provider,
+    // The server names a provider it does not know; the flag goes as typed.
+    provider: options.provider as CreateConnectionBody["provider"],
     config: configValues(options.config ?? []),
     secret: await secretValues(options.secret ?? []),
-  });
+  } satisfies CreateConnectionBody);
   console.log(options.json ? JSON.stringify(created, null, 2) : `Created ${created.provider} connection '${created.name}' (id ${created.id}).`);
 }
 

@@ -3,19 +3,10 @@ import { collect } from "./args";
 import { ApiClient, seg } from "./client";
 import { CliError } from "./config";
 import { formatBytes, renderTable } from "./table";
-import type { CheckpointObject } from "./types";
+import type { CheckpointResponse } from "@/lib/api/schemas/checkpoints";
+import type { DeriveCheckpointBody, DerivePreview, DerivePreviewBody } from "@/lib/api/schemas/derive";
 
 type DeriveOptions = { weightsOnly?: boolean; include?: string[]; exclude?: string[]; dryRun?: boolean; json?: boolean };
-
-/** `POST …/derive/preview`'s answer: what a derive keeps and drops, and why. */
-export type DerivePreview = {
-  kept: { path: string; size: number; sha256: string }[];
-  dropped: { path: string; size: number; sha256: string; reason: string }[];
-  keptFiles: number;
-  keptBytes: number;
-  droppedFiles: number;
-  droppedBytes: number;
-};
 
 /** The dry run: a line of totals, then every file with KEEP or the reason it is dropped. */
 export function describePreview(ref: string, preview: DerivePreview): string {
@@ -33,17 +24,17 @@ export function describePreview(ref: string, preview: DerivePreview): string {
 async function derive(ref: string, name: string | undefined, options: DeriveOptions): Promise<void> {
   const client = await ApiClient.fromEnvironment();
   const selection = {
-    ...(options.weightsOnly ? { preset: "weights-only" } : {}),
+    ...(options.weightsOnly ? { preset: "weights-only" as const } : {}),
     ...(options.include?.length ? { include: options.include } : {}),
     ...(options.exclude?.length ? { exclude: options.exclude } : {}),
   };
   if (options.dryRun) {
-    const preview = await client.post<DerivePreview>(`/checkpoints/${seg(ref)}/derive/preview`, selection);
+    const preview = await client.post<DerivePreview>(`/checkpoints/${seg(ref)}/derive/preview`, selection satisfies DerivePreviewBody);
     console.log(options.json ? JSON.stringify(preview, null, 2) : describePreview(ref, preview));
     return;
   }
   if (!name) throw new CliError("Name the new checkpoint: cairn checkpoint derive <ref> <name> (or preview with --dry-run).");
-  const derived = await client.post<CheckpointObject>(`/checkpoints/${seg(ref)}/derive`, { name, ...selection });
+  const derived = await client.post<CheckpointResponse>(`/checkpoints/${seg(ref)}/derive`, { name, ...selection } satisfies DeriveCheckpointBody);
   const { status } = derived;
   console.log(
     options.json

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { formatParameters, type CheckpointDiff } from "@/lib/model-facts/kinds";
+import type { CheckpointDiffResponse as CheckpointDiff } from "@/lib/api/schemas/checkpoints";
+import { formatParameters } from "@/lib/model-facts/kinds";
 import { ApiClient, seg } from "./client";
 import { CliError } from "./config";
 

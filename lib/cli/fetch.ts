@@ -14,7 +14,7 @@ import { ApiClient, errorFrom, filePathSegments, seg } from "./client";
 import { CliError } from "./config";
 import { TransferProgress } from "./progress";
 import { formatBytes } from "./table";
-import type { CheckpointObject, CheckpointFile } from "./types";
+import type { CheckpointFileResponse as CheckpointFile, CheckpointResponse } from "@/lib/api/schemas/checkpoints";
 
 export type FetchOutcome = "downloaded" | "resumed" | "present";
 export type FetchSummary = { files: number; bytes: number; transferred: number; counts: Record<FetchOutcome, number> };
@@ -269,7 +269,7 @@ async function alreadyPresent(file: CheckpointFile, target: string): Promise<boo
 
 /** `cairn checkpoint fetch`: every file of a checkpoint into `destination`, in parallel. */
 export async function fetchCheckpoint(client: ApiClient, ref: string, destination: string, parallel: number): Promise<FetchSummary> {
-  const checkpoint = await client.get<CheckpointObject>(`/checkpoints/${seg(ref)}`);
+  const checkpoint = await client.get<CheckpointResponse>(`/checkpoints/${seg(ref)}`);
   const { status, files = [] } = { status: checkpoint.status.status, files: checkpoint.status.files };
   if (status !== "ready" && status !== "exporting") {
     throw new CliError(`Checkpoint '${checkpoint.metadata.name}' is ${status}; its files can be fetched once it is ready.`);

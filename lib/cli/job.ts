@@ -5,7 +5,7 @@ import { ApiClient, CairnApiError, seg } from "./client";
 import { CliError } from "./config";
 import { collect, parsePairs } from "./args";
 import { JOB_COLUMNS, jobRows, renderTable } from "./table";
-import type { Job } from "./types";
+import type { CreateJobBody, JobLogs, JobResponse as Job } from "@/lib/api/schemas/jobs";
 
 type RunOptions = {
   checkpoint?: string[];
@@ -67,7 +67,8 @@ async function run(name: string, command: string[], options: RunOptions): Promis
   ];
   const job = await client.post<Job>("/jobs", {
     name,
-    type: options.type,
+    // The server names a type it does not know; the flag goes as typed.
+    type: options.type as CreateJobBody["type"],
     command,
     checkpoints: attachments,
     captureOutputs: options.captureOutputs,
@@ -80,14 +81,11 @@ async function run(name: string, command: string[], options: RunOptions): Promis
     },
     ...(options.partition ? { partition: options.partition } : {}),
     ...(options.image ? { image: options.image } : {}),
-  }).catch((error: unknown) => {
+  } satisfies CreateJobBody).catch((error: unknown) => {
     throw attachmentError(error, attachments);
   });
   console.log(options.json ? JSON.stringify(job, null, 2) : `Job '${job.name}' is ${job.status} (id ${job.id}). Follow it with \`cairn job logs ${job.name} --follow\`.`);
 }
-
-type LogLine = { id?: number; at?: string; stream?: string; message?: string };
-type LogPage = { items?: LogLine[]; nextAfter?: number };
 
 /**
  * Prints the lines after `after` (`?after=` is the last line id seen; the answer's `nextAfter`
@@ -96,7 +94,7 @@ type LogPage = { items?: LogLine[]; nextAfter?: number };
 async function printNewLines(client: ApiClient, ref: string, after: number | undefined): Promise<number | undefined> {
   let cursor = after;
   for (;;) {
-    const page = await client.get<LogPage>(`/jobs/${seg(ref)}/logs`, { after: cursor });
+    const page = await client.get<JobLogs>(`/jobs/${seg(ref)}/logs`, { after: cursor });
     const items = page.items ?? [];
     for (const item of items) process.stdout.write(`${item.message ?? ""}\n`);
     const next = page.nextAfter ?? items.at(-1)?.id ?? cursor;

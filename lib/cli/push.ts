@@ -8,7 +8,7 @@ import { CliError } from "./config";
 import { parseFileArg, type FileArg } from "./args";
 import { TransferProgress } from "./progress";
 import { formatBytes } from "./table";
-import type { CheckpointFile, CheckpointObject } from "./types";
+import type { CheckpointFileList, CheckpointResponse } from "@/lib/api/schemas/checkpoints";
 
 export type UploadItem = { local: string; path: string; size: number; mtimeMs: number };
 /** `sources`: each `--file` source as an absolute path (directories end in `/`), recorded as `spec.fromLocalFiles`. */
@@ -62,12 +62,12 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 /** A new local checkpoint, or the same-named one a previous push left `uploading`, to resume it. */
-async function openLocalCheckpoint(client: ApiClient, name: string, fromLocalFiles: string[]): Promise<{ checkpoint: CheckpointObject; resumed: boolean }> {
+async function openLocalCheckpoint(client: ApiClient, name: string, fromLocalFiles: string[]): Promise<{ checkpoint: CheckpointResponse; resumed: boolean }> {
   try {
-    return { checkpoint: await client.post<CheckpointObject>("/checkpoints", { name, sourceType: "local", fromLocalFiles }), resumed: false };
+    return { checkpoint: await client.post<CheckpointResponse>("/checkpoints", { name, sourceType: "local", fromLocalFiles }), resumed: false };
   } catch (error) {
     if (!(error instanceof CairnApiError) || error.code !== "conflict") throw error;
-    const existing = await client.get<CheckpointObject>(`/checkpoints/${seg(name)}`).catch(() => null);
+    const existing = await client.get<CheckpointResponse>(`/checkpoints/${seg(name)}`).catch(() => null);
     if (existing?.spec.sourceType !== "local" || existing.status.status !== "uploading") throw error;
     return { checkpoint: existing, resumed: true };
   }
@@ -75,7 +75,7 @@ async function openLocalCheckpoint(client: ApiClient, name: string, fromLocalFil
 
 /** Files a resumed push already stored with the same bytes. */
 async function alreadyStored(client: ApiClient, checkpointId: string, items: UploadItem[]): Promise<Set<string>> {
-  const page = await client.get<{ items: CheckpointFile[] }>(`/checkpoints/${seg(checkpointId)}/files`);
+  const page = await client.get<CheckpointFileList>(`/checkpoints/${seg(checkpointId)}/files`);
   const stored = new Map(page.items.map((file) => [file.path, file]));
   const done = new Set<string>();
   for (const item of items) {
@@ -86,7 +86,7 @@ async function alreadyStored(client: ApiClient, checkpointId: string, items: Upl
 }
 
 /** `cairn checkpoint push --file …`: tus uploads, several at once and resumable, then commit. */
-export async function pushLocal(client: ApiClient, name: string, { items, sources }: UploadPlan, parallel: number): Promise<CheckpointObject> {
+export async function pushLocal(client: ApiClient, name: string, { items, sources }: UploadPlan, parallel: number): Promise<CheckpointResponse> {
   const { checkpoint, resumed } = await openLocalCheckpoint(client, name, sources);
   const id = checkpoint.metadata.id;
   const skip = resumed ? await alreadyStored(client, id, items) : new Set<string>();
@@ -110,10 +110,10 @@ export async function pushLocal(client: ApiClient, name: string, { items, source
   } finally {
     progress.stop();
   }
-  return client.post<CheckpointObject>(`/checkpoints/${seg(id)}/commit`);
+  return client.post<CheckpointResponse>(`/checkpoints/${seg(id)}/commit`);
 }
 
-export function describePush(checkpoint: CheckpointObject): string {
+export function describePush(checkpoint: CheckpointResponse): string {
   const { status, metadata } = checkpoint;
   return `Checkpoint '${metadata.name}' is ${status.status}: ${status.fileCount} files, ${formatBytes(status.size)} (id ${metadata.id}).`;
 }

@@ -1,6 +1,6 @@
 import { ApiClient, seg } from "./client";
 import { CliError } from "./config";
-import type { Connection } from "./types";
+import type { ConnectionResponse as Connection } from "@/lib/api/schemas/connections";
 
 type SourceOptions = { storageProvider?: string; sourcePath?: string; sourceType?: string; sourceUri?: string };
 export type RemoteSource = { sourceType: string; sourceUri?: string; connection?: string };

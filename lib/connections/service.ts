@@ -1,6 +1,6 @@
 import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
-import { providerConfig, providerSecret, type CreateConnectionBody, type Provider } from "@/lib/api/schemas/connections";
+import { type ConnectionList, type ConnectionResponse, type ConnectionTestResponse, type CreateConnectionBody, type Provider, providerConfig, providerSecret } from "@/lib/api/schemas/connections";
 import { isUuid } from "@/lib/api/schemas/common";
 import { isUniqueViolation } from "@/lib/db/errors";
 import type { Caller } from "@/lib/auth/caller";
@@ -14,7 +14,7 @@ import { probeConnection } from "./probes";
 const secretContext = (orgId: string, id: string) => `connection:${orgId}:${id}`;
 
 /** What the API shows of a connection: never the secret, only which secret fields are set. */
-export function presentConnection(row: Connection) {
+export function presentConnection(row: Connection): ConnectionResponse {
   return {
     id: row.id,
     name: row.name,
@@ -53,7 +53,7 @@ export async function createConnection(db: Db, caller: Caller, body: CreateConne
 const taken = (name: string) =>
   new ApiError("conflict", `A connection named '${name}' already exists. Pick another name.`, { fields: { name: "already taken" } });
 
-export async function connectionsOf(db: Db, { orgId, provider }: { orgId: string; provider?: string }) {
+export async function connectionsOf(db: Db, { orgId, provider }: { orgId: string; provider?: string }): Promise<ConnectionList> {
   const rows = await listConnections(db, { orgId, provider });
   return { items: rows.map(presentConnection), nextCursor: null, total: rows.length };
 }
@@ -80,6 +80,6 @@ export async function openConnection(db: Db, scope: { orgId: string; ref: string
   };
 }
 
-export async function testConnection(db: Db, scope: { orgId: string; ref: string }) {
+export async function testConnection(db: Db, scope: { orgId: string; ref: string }): Promise<ConnectionTestResponse> {
   return probeConnection(await openConnection(db, scope));
 }

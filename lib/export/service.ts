@@ -1,4 +1,4 @@
-import type { CreateExportBody, ExportResponse } from "@/lib/api/schemas/exports";
+import type { CreateExportBody, ExportListResponse, ExportResponse, ExportStartedResponse } from "@/lib/api/schemas/exports";
 import { ApiError, notFound } from "@/lib/api/errors";
 import type { Caller } from "@/lib/auth/caller";
 import { resolveCheckpoint } from "@/lib/checkpoints/service";
@@ -31,7 +31,7 @@ export function presentExport(row: CheckpointExport): ExportResponse {
  * Starts an export of a ready checkpoint to a storage connection: the row is queued and the
  * checkpoint marked `exporting` in one transaction, then the task goes on the queue.
  */
-export async function startExport(db: Db, caller: Caller, ref: string, body: CreateExportBody) {
+export async function startExport(db: Db, caller: Caller, ref: string, body: CreateExportBody): Promise<ExportStartedResponse> {
   const checkpoint = await resolveCheckpoint(db, { orgId: caller.orgId, ref });
   assertComplete(checkpoint, "exported");
   const connection = await resolveConnectionRow(db, { orgId: caller.orgId, ref: body.connection }).catch((error: unknown) => {
@@ -70,7 +70,7 @@ export async function startExport(db: Db, caller: Caller, ref: string, body: Cre
   return { id: row.id, status: row.status };
 }
 
-export async function checkpointExports(db: Db, { orgId, ref, limit }: { orgId: string; ref: string; limit: number }) {
+export async function checkpointExports(db: Db, { orgId, ref, limit }: { orgId: string; ref: string; limit: number }): Promise<ExportListResponse> {
   const checkpoint = await resolveCheckpoint(db, { orgId, ref });
   const rows = await listExports(db, { orgId, checkpointId: checkpoint.id, limit });
   return { items: rows.map(presentExport), nextCursor: null, total: await countExports(db, { orgId, checkpointId: checkpoint.id }) };

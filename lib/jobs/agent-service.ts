@@ -1,6 +1,6 @@
 import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
-import type { AgentFinishedBody, AgentHeartbeatReply, AgentLogsBody, AgentSpec } from "@/lib/api/schemas/agent";
+import type { AgentFinishedBody, AgentHeartbeatReply, AgentLogsBody, AgentLogsReply, AgentSpec } from "@/lib/api/schemas/agent";
 import type { Caller } from "@/lib/auth/caller";
 import { config } from "@/lib/config";
 import { decryptSecret } from "@/lib/connections/crypto";
@@ -21,6 +21,7 @@ import { envContext } from "./agent-token";
 import { activeJobStatuses, MAX_JOB_LOG_LINES } from "./kinds";
 import { jobRunner } from "./runners";
 import { localQueue } from "./scheduler";
+import { notifyJobFinished } from "@/lib/webhooks/events";
 
 /** The job an agent route acts on: the token's own job, else 404 (another job's id never answers). */
 export async function agentJob(db: Db, caller: Caller, jobId: string): Promise<Job> {
@@ -85,7 +86,7 @@ export async function agentHeartbeat(db: Db, job: Job): Promise<AgentHeartbeatRe
  * Stores a batch of the agent's numbered lines; a batch sent again (its answer was lost) is
  * stored once. Past `MAX_JOB_LOG_LINES` lines output is dropped, with one line saying so.
  */
-export async function agentLogs(db: Db, job: Job, body: AgentLogsBody): Promise<{ next: number }> {
+export async function agentLogs(db: Db, job: Job, body: AgentLogsBody): Promise<AgentLogsReply> {
   const rows = body.lines
     .map((line, index) => ({ jobId: job.id, seq: body.seq + index, stream: line.stream, message: line.message.replace(/\0/g, ""), at: new Date(line.at) }))
     .filter((row) => row.seq < MAX_JOB_LOG_LINES);
@@ -131,6 +132,7 @@ export async function agentFinished(db: Db, job: Job, body: AgentFinishedBody): 
   if (!row) return;
   await insertJobLogs(db, [{ jobId: job.id, stream: "system", message: outcome.message, at: now }]);
   await releaseAttachments(db, { jobId: job.id });
+  await notifyJobFinished(row, db);
   await jobRunner().release?.(row);
   // A runner slot is free: the next queued job need not wait for a poll.
   void localQueue()?.kick();

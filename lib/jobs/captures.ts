@@ -1,6 +1,6 @@
 import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
-import type { AgentCapture, AgentCommitCaptureBody, AgentOfferFileBody, AgentOpenCaptureBody } from "@/lib/api/schemas/agent";
+import type { AgentCapture, AgentCommitCaptureBody, AgentOfferFileBody, AgentOfferFileReply, AgentOpenCaptureBody } from "@/lib/api/schemas/agent";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { commitCheckpoint } from "@/lib/checkpoints/commit";
 import { filePathProblem } from "@/lib/checkpoints/naming";
@@ -15,6 +15,7 @@ import { discardSupersededUploads } from "@/lib/uploads/maintenance";
 import { orgUsage } from "@/lib/usage/service";
 import { afterCapture } from "@/lib/retention/schedule";
 import { attachBlob } from "@/lib/uploads/store-file";
+import { notifyCaptureReady, notifyCheckpoint } from "@/lib/webhooks/events";
 
 /** `<job>-<part>` squeezed into the naming rule (lower case, a-z 0-9 . _ -, ≤ 63, alphanumeric ends). */
 export function captureName(jobName: string, part: string, suffix = ""): string {
@@ -94,6 +95,7 @@ async function markFailed(db: Db, job: Job, capture: JobCapture, reason: string)
   if (capture.checkpointId) {
     await updateCheckpoint(db, { orgId: job.orgId, id: capture.checkpointId }, { status: "failed", message: reason });
     await insertLog(db, { checkpointId: capture.checkpointId, level: "error", message: reason });
+    await notifyCheckpoint("checkpoint.failed", { orgId: job.orgId, id: capture.checkpointId }, db);
   }
   return (await updateCapture(db, { id: capture.id }, { status: "failed", message: reason, attempts: capture.attempts + 1 })) ?? capture;
 }
@@ -157,7 +159,7 @@ async function openCheckpointOf(db: Db, job: Job, capture: JobCapture) {
  * A file the agent is about to send: when the organization already stores its bytes, the file is
  * recorded without them (`stored: true`); otherwise the agent uploads it through the upload path.
  */
-export async function offerCaptureFile(db: Db, job: Job, captureId: string, body: AgentOfferFileBody): Promise<{ stored: boolean }> {
+export async function offerCaptureFile(db: Db, job: Job, captureId: string, body: AgentOfferFileBody): Promise<AgentOfferFileReply> {
   const capture = await captureOf(db, job, captureId);
   const checkpoint = await openCheckpointOf(db, job, capture);
   const problem = filePathProblem(body.path);
@@ -192,6 +194,7 @@ export async function commitCapture(db: Db, job: Job, captureId: string, body: A
   await commitCheckpoint(db, { orgId: job.orgId, ref: checkpoint.id });
   const ready = (await updateCapture(db, { id: capture.id }, { status: "ready", message: null })) ?? capture;
   await afterCapture({ orgId: job.orgId });
+  await notifyCaptureReady(job, ready, db);
   return present(db, ready);
 }
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
 import { isUuid } from "@/lib/api/schemas/common";
-import type { CreateJobInput, JobLogs, JobLogsQuery, ListJobsQuery, RunnerInfo } from "@/lib/api/schemas/jobs";
+import type { CreateJobInput, JobList, JobLogs, JobLogsQuery, ListJobsQuery, RunnerInfo } from "@/lib/api/schemas/jobs";
 import { isUniqueViolation } from "@/lib/db/errors";
 import type { Caller } from "@/lib/auth/caller";
 import { encryptSecret } from "@/lib/connections/crypto";
@@ -29,6 +29,7 @@ import { presentJob, presentJobs, presentOneJob } from "./present";
 import type { JobRunner } from "./runner";
 import { jobRunner } from "./runners";
 import { localQueue, submitJob } from "./scheduler";
+import { notifyJobFinished } from "@/lib/webhooks/events";
 
 
 type OrgScope = { orgId: string };
@@ -160,7 +161,7 @@ function decodeCursor(cursor: string): JobCursor | null {
   return null;
 }
 
-export async function listOrgJobs(db: Db, { orgId }: OrgScope, query: ListJobsQuery) {
+export async function listOrgJobs(db: Db, { orgId }: OrgScope, query: ListJobsQuery): Promise<JobList> {
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   if (query.cursor && !cursor) throw new ApiError("invalid_request", "The cursor is not valid. Start again from the first page.");
   const { rows, hasMore, total } = await listJobs(db, { orgId, ...query, cursor });
@@ -203,6 +204,7 @@ export async function stopJob(db: Db, caller: Caller, ref: string) {
     });
     if (stopped) {
       await releaseAttachments(db, { jobId: job.id });
+      await notifyJobFinished(stopped, db);
       if (job.submittedAt) await runner.cancel(stopped, { pending: true });
       return presentOneJob(db, stopped);
     }

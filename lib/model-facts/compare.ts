@@ -13,6 +13,7 @@ import { diffFiles, diffTensors, type CheckpointDiff, type DiffTensor } from "./
 import { digestTensors } from "./tensor-digest";
 import { isTrainingState } from "./training-state";
 import { readWeights, weightFormatOf } from "./weights";
+import type { CheckpointDiffResponse } from "@/lib/api/schemas/checkpoints";
 
 type StoredFile = { path: string; size: number; sha256: string };
 
@@ -39,7 +40,7 @@ const RECHECK_MS = 1000;
  * `waitMs`, a `computing` answer is held back until the digests are in or the time is up, whichever
  * comes first: the caller asks once instead of polling.
  */
-export async function compareCheckpoints(db: Db, input: { orgId: string; a: string; b: string; waitMs?: number }): Promise<CheckpointDiff> {
+export async function compareCheckpoints(db: Db, input: { orgId: string; a: string; b: string; waitMs?: number }): Promise<CheckpointDiffResponse> {
   const deadline = Date.now() + (input.waitMs ?? 0);
   for (;;) {
     const diff = await compareOnce(db, input);

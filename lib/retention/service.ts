@@ -1,7 +1,7 @@
 import "server-only";
 import { ApiError, notFound } from "@/lib/api/errors";
 import { uuidParam } from "@/lib/api/schemas/common";
-import type { CreateRetentionPolicyBody, RetentionApplyResponse, RetentionPolicyResponse, RetentionPreviewResponse, RetentionRuleBody } from "@/lib/api/schemas/retention";
+import type { CreateRetentionPolicyBody, RetentionApplyResponse, RetentionPolicyList, RetentionPolicyResponse, RetentionPreviewResponse, RetentionRuleBody } from "@/lib/api/schemas/retention";
 import type { Caller } from "@/lib/auth/caller";
 import { deleteCheckpoint } from "@/lib/checkpoints/delete";
 import type { Db } from "@/lib/db/client";
@@ -49,7 +49,7 @@ async function policyOf(db: Db, { orgId, id }: OrgScope & { id: string }): Promi
   return row;
 }
 
-export async function listPolicies(db: Db, { orgId }: OrgScope) {
+export async function listPolicies(db: Db, { orgId }: OrgScope): Promise<RetentionPolicyList> {
   const rows = await listRetentionPolicies(db, { orgId });
   return { items: rows.map(presentPolicy), nextCursor: null, total: rows.length };
 }

@@ -3,6 +3,7 @@ import { config } from "@/lib/config";
 import type { Db } from "@/lib/db/client";
 import { liveNamesOf, orgReservedBytes, orgStorageTotals, storageCensus, storageVersion } from "@/lib/db/queries/storage";
 import { memoized } from "./memo";
+import type { StorageResponse } from "@/lib/api/schemas/storage";
 
 /** Below this many checkpoints the org-wide queries take a few milliseconds: they run every time. */
 const MEMO_FROM = 2000;
@@ -40,7 +41,7 @@ export async function orgUsage(db: Db, { orgId }: { orgId: string }, opts: MemoO
 }
 
 /** `GET /storage`: used against quota, what sharing saves, the largest consumers and the usage per job series. */
-export async function storageOverview(db: Db, { orgId, limit }: { orgId: string; limit: number }, opts: MemoOptions = {}) {
+export async function storageOverview(db: Db, { orgId, limit }: { orgId: string; limit: number }, opts: MemoOptions = {}): Promise<StorageResponse> {
   const [version, reservedBytes] = await Promise.all([storageVersion(db, { orgId }), orgReservedBytes(db, { orgId })]);
   const memoFrom = opts.memoFrom ?? MEMO_FROM;
   const census = await memoized(

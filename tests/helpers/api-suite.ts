@@ -17,6 +17,7 @@ import * as jobs from "./jobs";
 import { eventually, settleJobs } from "./jobs";
 
 export { call, json } from "./api";
+export { checkAnswer } from "./openapi";
 export { signUpWithToken, type TestUser } from "./accounts";
 export { testDatabases, type TestDatabase } from "./db";
 export { sha256 } from "./files";

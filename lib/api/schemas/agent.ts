@@ -61,6 +61,10 @@ export const agentLogsBody = z.object({
 });
 export type AgentLogsBody = z.infer<typeof agentLogsBody>;
 
+/** The number the next line the agent sends should carry: lines below it are stored. */
+export const agentLogsReply = z.object({ next: z.number() });
+export type AgentLogsReply = z.infer<typeof agentLogsReply>;
+
 export const agentFinishedBody = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
@@ -97,6 +101,7 @@ export const agentOfferFileBody = z.object({ path: z.string().min(1).max(4096), 
 export type AgentOfferFileBody = z.infer<typeof agentOfferFileBody>;
 /** `stored`: the organization had the bytes and the file is recorded; else the agent uploads it. */
 export const agentOfferFileReply = z.object({ stored: z.boolean() });
+export type AgentOfferFileReply = z.infer<typeof agentOfferFileReply>;
 
 export const agentCommitCaptureBody = z.object({ files: z.array(agentInputFile).min(1).max(100_000) });
 export type AgentCommitCaptureBody = z.infer<typeof agentCommitCaptureBody>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { limitParam } from "./common";
+import { limitParam, pageOf } from "./common";
 
 export const listAuditQuery = z.object({ limit: limitParam, cursor: z.string().max(100).optional() });
 export type ListAuditQuery = z.infer<typeof listAuditQuery>;
@@ -16,4 +16,5 @@ export const auditEventResponse = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 export type AuditEventResponse = z.infer<typeof auditEventResponse>;
-export type AuditList = { items: AuditEventResponse[]; nextCursor: string | null; total: number };
+export const auditListResponse = pageOf(auditEventResponse);
+export type AuditList = z.infer<typeof auditListResponse>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkpointStatuses, sourceTypes, visibilities } from "@/lib/checkpoints/kinds";
 import { NAME_RULE, nameProblem } from "@/lib/checkpoints/naming";
 import { modelFacts, modelFormats } from "@/lib/model-facts/kinds";
-import { limitParam } from "./common";
+import { limitParam, pageOf } from "./common";
 
 export const checkpointName = z.string().superRefine((value, ctx) => {
   const problem = nameProblem(value);
@@ -121,6 +121,49 @@ export const checkpointResponse = z.object({
 export type CheckpointResponse = z.infer<typeof checkpointResponse>;
 export type CheckpointFileResponse = z.infer<typeof checkpointFile>;
 
-export type CheckpointList = { items: CheckpointResponse[]; nextCursor: string | null; total: number };
+export const checkpointListResponse = pageOf(checkpointResponse);
+export type CheckpointList = z.infer<typeof checkpointListResponse>;
+
+/** `GET …/files`: every file (filtered by `prefix`) on one page. */
+export const checkpointFileListResponse = pageOf(checkpointFile);
+export type CheckpointFileList = z.infer<typeof checkpointFileListResponse>;
+
+/** `PUT …/files/{path}`: the file as stored. */
+export const storedFileResponse = z.object({ path: z.string(), sha256: z.string(), size: z.number() });
+export type StoredFileResponse = z.infer<typeof storedFileResponse>;
+
+/** `GET …/logs`: the creation log, oldest first. */
+export const checkpointLogsResponse = z.object({
+  items: z.array(z.object({ at: z.string(), level: z.enum(["info", "warn", "error"]), message: z.string() })),
+});
+export type CheckpointLogs = z.infer<typeof checkpointLogsResponse>;
+
+/** `GET|POST …/license`: the license a public checkpoint of another organization asks its users to accept. */
+export const licenseStateResponse = z.object({
+  license: z.string().nullable(),
+  required: z.boolean().describe("Attaching it to a job needs the caller's acceptance."),
+  acceptedAt: z.string().nullable(),
+});
+export type LicenseStateResponse = z.infer<typeof licenseStateResponse>;
+
+const pathList = z.array(z.string());
+
+/** `GET /checkpoints/{a}/diff/{b}`: `computing` until every tensor digest it needs is known; ask again. */
+export const checkpointDiffResponse = z.object({
+  status: z.enum(["ready", "computing"]),
+  files: z.object({ added: pathList, removed: pathList, changed: pathList, identical: pathList }),
+  tensors: z
+    .object({
+      added: z.array(z.string()),
+      removed: z.array(z.string()),
+      identical: z.number(),
+      changed: z.array(z.object({ name: z.string(), reason: z.enum(["shape", "dtype", "values"]) })),
+    })
+    .nullable(),
+  parameters: z.object({ changed: z.number(), total: z.number() }).nullable(),
+  /** Weight files whose headers or digests could not be read: their tensors are left out. */
+  problems: z.array(z.string()),
+});
+export type CheckpointDiffResponse = z.infer<typeof checkpointDiffResponse>;
 
 export { NAME_RULE };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { nameProblem } from "@/lib/checkpoints/naming";
 import { connectionSpecs, providers, type ConnectionOf, type Provider } from "@/lib/sources/specs";
-import { limitParam } from "./common";
+import { limitParam, pageOf } from "./common";
 
 /** Connection providers: each declared, with its schemas, by the spec of the source type that brings it. */
 export { providers, type Provider };
@@ -49,3 +49,10 @@ export const connectionResponse = z.object({
   createdAt: z.string(),
 });
 export type ConnectionResponse = z.infer<typeof connectionResponse>;
+
+export const connectionListResponse = pageOf(connectionResponse);
+export type ConnectionList = z.infer<typeof connectionListResponse>;
+
+/** `POST …/test`: whether the connection reaches its storage, and what it said. */
+export const connectionTestResponse = z.object({ ok: z.boolean(), message: z.string() });
+export type ConnectionTestResponse = z.infer<typeof connectionTestResponse>;

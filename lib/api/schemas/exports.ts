@@ -67,4 +67,8 @@ export const exportResponse = z.object({
 export type ExportResponse = z.infer<typeof exportResponse>;
 
 export const exportListResponse = z.object({ items: z.array(exportResponse), nextCursor: z.string().nullable(), total: z.number() });
+
+/** `POST …/export`: the export queued; follow it in `GET …/exports`. */
+export const exportStartedResponse = z.object({ id: z.string(), status: z.enum(exportStatuses) });
+export type ExportStartedResponse = z.infer<typeof exportStartedResponse>;
 export type ExportListResponse = z.infer<typeof exportListResponse>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { nameProblem } from "@/lib/checkpoints/naming";
 import { captureStatuses, jobStatuses, jobTypes, logStreams, reservedEnvKeys, resourceFields, runnerKinds } from "@/lib/jobs/kinds";
-import { limitParam } from "./common";
+import { limitParam, pageOf } from "./common";
 
 export { activeJobStatuses, captureStatuses, jobStatuses, jobTypes, logStreams, resourceFields, runnerKinds } from "@/lib/jobs/kinds";
 export type { CaptureStatus, JobResources, JobStatus, JobType, LogStream, ResourceField, RunnerKind } from "@/lib/jobs/kinds";
@@ -155,7 +155,8 @@ export type JobResponse = z.infer<typeof jobResponse>;
 export type JobAttachmentResponse = z.infer<typeof jobAttachment>;
 export type JobCaptureResponse = z.infer<typeof jobCapture>;
 
-export type JobList = { items: JobResponse[]; nextCursor: string | null; total: number };
+export const jobListResponse = pageOf(jobResponse);
+export type JobList = z.infer<typeof jobListResponse>;
 
 export const jobLogLine = z.object({
   id: z.number(),
@@ -164,8 +165,12 @@ export const jobLogLine = z.object({
   message: z.string(),
 });
 export type JobLogLine = z.infer<typeof jobLogLine>;
-/** `nextAfter`: pass as `?after=` to get only newer lines (the last id, or the `after` you sent). */
-export type JobLogs = { items: JobLogLine[]; nextAfter: number };
+export const jobLogsResponse = z.object({
+  items: z.array(jobLogLine),
+  /** Pass as `?after=` to get only newer lines (the last id, or the `after` you sent). */
+  nextAfter: z.number().describe("Pass as ?after= to get only newer lines."),
+});
+export type JobLogs = z.infer<typeof jobLogsResponse>;
 
 /** What the configured runner is and which job fields it honours (the launch form shows those). */
 export const runnerInfo = z.object({

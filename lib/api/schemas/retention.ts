@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageOf } from "./common";
 
 /** A glob over names (`a-z 0-9 . _ -`): `*` is any run of characters, `?` any one. */
 const nameGlob = z
@@ -65,6 +66,8 @@ export const retentionPolicyResponse = z.object({
   lastAppliedAt: z.string().nullable(),
 });
 export type RetentionPolicyResponse = z.infer<typeof retentionPolicyResponse>;
+export const retentionPolicyListResponse = pageOf(retentionPolicyResponse);
+export type RetentionPolicyList = z.infer<typeof retentionPolicyListResponse>;
 
 export const keepReasons = ["pinned", "public", "in-use", "latest", "best", "facts-pending", "policy"] as const;
 export type KeepReason = (typeof keepReasons)[number];
