@@ -1,8 +1,9 @@
 import { finished, Readable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import { writeBatched } from "@/lib/storage/batched-write";
 import type { PositionalFile } from "@/lib/storage/positional-file";
-import { PermanentSourceError, type SourceFile } from "./types";
+import { rangeTooLong, READ_ATTEMPTS, withReadRetries } from "./read-retries";
+import { resumableRead, type ReadRetry } from "./resumable-read";
+import type { SourceFile } from "./types";
 
 const MiB = 1024 ** 2;
 
@@ -65,7 +66,7 @@ export function rangedStream(options: RangedStreamOptions): Readable {
     const expected = end - start + 1;
     let received = 0;
     const run = () =>
-      withRangeRetries(attempts, controller.signal, async () => {
+      withReadRetries(attempts, controller.signal, async () => {
         const body = await fetchRange(start + received, end, controller.signal);
         await pour(body, expected - received, controller.signal, (chunk) => {
           received += chunk.length;
@@ -133,23 +134,6 @@ export function rangedStream(options: RangedStreamOptions): Readable {
   return stream;
 }
 
-/** A server that answers more than a range asked for ignores ranges: not worth a retry. */
-function rangeTooLong(expected: number): PermanentSourceError {
-  return new PermanentSourceError(`The server sent more than the ${expected} bytes asked for; it does not support ranged reads.`);
-}
-
-/** Runs one range's `attempt` up to `attempts` times with backoff; what a retry cannot fix fails at once. */
-async function withRangeRetries(attempts: number, signal: AbortSignal, attempt: () => Promise<void>): Promise<void> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (error instanceof PermanentSourceError || signal.aborted || n >= attempts) throw error;
-      await sleep(200 * 2 ** n, undefined, { signal });
-    }
-  }
-}
-
 /**
  * An object that can be read as byte ranges side by side (a large object in a bucket, a file on a
  * web host that honours Range with a validator). `fetchRange` gives bytes `start..end`, both
@@ -197,7 +181,7 @@ export async function downloadRanges(
       // Bytes of this range on the file: a retry continues after them, so a byte is never
       // written twice (the hash may already have read it) and a reset costs a request, not the range.
       let done = 0;
-      await withRangeRetries(Math.max(1, source.attempts), controller.signal, async () => {
+      await withReadRetries(Math.max(1, source.attempts), controller.signal, async () => {
         const at = start + done;
         const before = done;
         let received = 0;
@@ -291,18 +275,26 @@ async function pour(body: Readable, expected: number, signal: AbortSignal, onChu
 }
 
 /**
- * How a cloud object is read: one plain read for small objects; large ones are also offered as
- * parallel ranges (`ranges`, which a store that writes at offsets downloads directly), and
- * `open` then stitches those ranges into one ordered stream.
+ * How a cloud object is read: small objects as one stream whose breaks are retried for that
+ * object (`resumableRead`); large ones are also offered as parallel ranges (`ranges`, which a
+ * store that writes at offsets downloads directly, each range retried on its own), and `open`
+ * then stitches those ranges into one ordered stream. So one flaky object never restarts a
+ * transfer of many. `onRetry` hears of each retried read of a small object.
  */
 export function objectReader(opts: {
   size: number;
   tuning?: Partial<RangedTuning>;
   fetchWhole(signal?: AbortSignal): Promise<Readable>;
   fetchRange(start: number, end: number, signal: AbortSignal): Promise<Readable>;
+  onRetry?(retry: ReadRetry): void;
 }): Pick<SourceFile, "open" | "ranges"> {
   const tuning = { ...DEFAULT_RANGED_TUNING, ...opts.tuning };
-  if (opts.size < tuning.threshold) return { open: ({ signal } = {}) => opts.fetchWhole(signal) };
-  const ranges: RangedSource = { size: opts.size, rangeSize: tuning.rangeSize, concurrency: tuning.concurrency, attempts: 3, fetchRange: opts.fetchRange };
+  if (opts.size < tuning.threshold) {
+    return {
+      open: async ({ signal } = {}) =>
+        resumableRead({ size: opts.size, fetchWhole: opts.fetchWhole, fetchRange: opts.fetchRange, signal, onRetry: opts.onRetry }),
+    };
+  }
+  const ranges: RangedSource = { size: opts.size, rangeSize: tuning.rangeSize, concurrency: tuning.concurrency, attempts: READ_ATTEMPTS, fetchRange: opts.fetchRange };
   return { ranges, open: async ({ signal } = {}) => rangedStream({ ...ranges, signal }) };
 }

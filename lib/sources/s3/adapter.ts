@@ -1,17 +1,19 @@
 import "server-only";
 import { Readable } from "node:stream";
-import { GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListBucketsCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { guardedAgents } from "@/lib/net/agents";
 import { cloudProblems, toSourceError, treePath } from "../cloud-errors";
 import { objectReader, type RangedTuning } from "../ranged-stream";
+import type { ReadRetry } from "../resumable-read";
 import { sourceSpec } from "../specs";
 import { PermanentSourceError, type ProbeResult, type SourceAdapter, type SourceConnection, type SourceContext, type SourceFile, type SourceListing } from "../types";
-import { s3Spec } from "./spec";
+import { listObjects, listVersionOf } from "./list-objects";
+import { s3Spec, type ListVersion } from "./spec";
 
 /** Knobs for tests and tuning; the defaults suit production. */
 export type S3SourceOptions = {
-  /** Keys per ListObjectsV2 page (S3's own default and maximum is 1000). */
+  /** Keys per listing page (S3's own default and maximum is 1000). */
   pageSize?: number;
   ranged?: Partial<RangedTuning>;
   /** The endpoint when neither the source options nor the connection name one (Wasabi's, per region); AWS when undefined. */
@@ -29,7 +31,13 @@ type S3Type = "s3" | "wasabi";
 const TREE_RANGED_THRESHOLD = 256 * 1024 ** 2;
 
 /** Where an S3 path points and how to reach it, resolved from the path, the source options and the connection. */
-type Target = { client: S3Client; bucket: string; key: string };
+type Target = { client: S3Client; bucket: string; key: string; listVersion: ListVersion };
+
+/** The creation log's line for a read of `uri` tried again (the ingest goes on with the other objects). */
+function retryLine(uri: string, { error, attempt, attempts, from, delayMs }: ReadRetry): string {
+  const why = error instanceof Error ? error.message : String(error);
+  return `Reading ${uri} failed (${why}); trying again in ${(delayMs / 1000).toFixed(1)} s from byte ${from} (attempt ${attempt} of ${attempts}).`;
+}
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() ? value.trim() : undefined;
@@ -140,7 +148,7 @@ function parseS3Uri(type: S3Type, uri: string): { bucket: string; key: string } 
  * `s3://bucket/key` names one object. Works with any S3-compatible endpoint.
  */
 export function createS3Source(type: S3Type, options: S3SourceOptions = {}): SourceAdapter {
-  function objectFile(target: Target, path: string, key: string, size: number, etag: string | undefined, inTree = false): SourceFile {
+  function objectFile(target: Target, ctx: SourceContext, path: string, key: string, size: number, etag: string | undefined, inTree = false): SourceFile {
     const { client, bucket } = target;
     const uri = `s3://${bucket}/${key}`;
     const get = async (range: string | undefined, signal: AbortSignal | undefined): Promise<Readable> => {
@@ -161,6 +169,7 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
         tuning: inTree ? { threshold: TREE_RANGED_THRESHOLD, ...options.ranged } : options.ranged,
         fetchWhole: (s) => get(undefined, s),
         fetchRange: (start, end, s) => get(`bytes=${start}-${end}`, s),
+        onRetry: (retry) => void ctx.log(retryLine(uri, retry)).catch(() => {}),
       }),
     };
   }
@@ -169,18 +178,14 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
     const { client, bucket, key: prefix } = target;
     const uri = `s3://${bucket}/${prefix}`;
     const files: SourceFile[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: options.pageSize }),
-        { abortSignal: ctx.signal },
-      );
-      for (const object of page.Contents ?? []) {
-        const path = object.Key === undefined ? null : treePath(object.Key, prefix, uri);
-        if (path !== null && object.Key !== undefined) files.push(objectFile(target, path, object.Key, object.Size ?? 0, object.ETag, true));
+    if (target.listVersion === "1") await ctx.log("Listing with ListObjects (v1), as the source options ask.");
+    const pages = listObjects({ client, bucket, prefix, pageSize: options.pageSize, version: target.listVersion, signal: ctx.signal, log: (m) => ctx.log(m) });
+    for await (const page of pages) {
+      for (const object of page) {
+        const path = treePath(object.key, prefix, uri);
+        if (path !== null) files.push(objectFile(target, ctx, path, object.key, object.size, object.etag, true));
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     if (files.length === 0) throw cloudProblems.nothingFound(uri);
     await ctx.log(`Found ${files.length} object${files.length === 1 ? "" : "s"} under ${uri}.`);
     return { kind: "tree", files };
@@ -192,25 +197,33 @@ export function createS3Source(type: S3Type, options: S3SourceOptions = {}): Sou
     try {
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
       const name = key.slice(key.lastIndexOf("/") + 1);
-      return { kind: "single", name, file: objectFile(target, name, key, head.ContentLength ?? 0, head.ETag) };
+      return { kind: "single", name, file: objectFile(target, ctx, name, key, head.ContentLength ?? 0, head.ETag) };
     } catch (error) {
       const mapped = toSourceError(error, classify(uri, bucket));
       if (mapped instanceof PermanentSourceError && mapped.reason === "not_found") {
         // A folder named without its trailing slash is the likeliest slip; say so when it is one.
-        const probe = await client
-          .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${key}/`, MaxKeys: 1 }), { abortSignal: ctx.signal })
-          .catch(() => null);
-        if (probe?.KeyCount) throw new PermanentSourceError(`${mapped.message} To import the folder, end the path with a slash: ${uri}/`, "not_found");
+        if (await holdsObjects(target, `${key}/`, ctx)) throw new PermanentSourceError(`${mapped.message} To import the folder, end the path with a slash: ${uri}/`, "not_found");
       }
       throw mapped;
     }
+  }
+
+  /** Whether anything lies under `prefix` (false when it cannot be told); a hint only, so it logs nothing. */
+  async function holdsObjects(target: Target, prefix: string, ctx: SourceContext): Promise<boolean> {
+    try {
+      const pages = listObjects({ client: target.client, bucket: target.bucket, prefix, pageSize: 1, version: target.listVersion, signal: ctx.signal, log: async () => {} });
+      for await (const page of pages) return page.length > 0;
+    } catch {
+      // Only a hint depends on it.
+    }
+    return false;
   }
 
   return {
     type,
     async list(ctx) {
       const { bucket, key } = parseS3Uri(type, ctx.uri);
-      const target: Target = { client: clientFor(ctx, options.defaultEndpoint), bucket, key };
+      const target: Target = { client: clientFor(ctx, options.defaultEndpoint), bucket, key, listVersion: listVersionOf(ctx.options) };
       try {
         return key === "" || key.endsWith("/") ? await listTree(target, ctx) : await statSingle(target, ctx);
       } catch (error) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineConnection, defineSourceSpec, endpointOption, settings } from "../source-spec";
+import { defineConnection, defineSourceSpec, endpointOption, settings, type SourceOptionField } from "../source-spec";
 
 /** A bucket name as S3 allows it, then an optional key or prefix. */
 export const S3_PATH = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
@@ -24,6 +24,22 @@ export const s3Connection = defineConnection({
   ],
 });
 
+/** How a folder is listed: ListObjectsV2, falling back to ListObjects (v1) when the store fails it ("auto"), or one of them. */
+export const listVersions = ["auto", "2", "1"] as const;
+export type ListVersion = (typeof listVersions)[number];
+
+/** The `listVersion` source option, for S3-compatible stores that cannot page ListObjectsV2. */
+export const listVersionOption: SourceOptionField = {
+  key: "listVersion",
+  label: "Listing",
+  hint: "How a folder is listed. Automatic uses ListObjectsV2 and switches to ListObjects (v1) when the store fails it.",
+  choices: [
+    { value: "", label: "Automatic (v2, else v1)" },
+    { value: "2", label: "ListObjectsV2 only" },
+    { value: "1", label: "ListObjects (v1)" },
+  ],
+};
+
 export const s3Spec = defineSourceSpec({
   type: "s3",
   label: "Amazon S3",
@@ -35,5 +51,5 @@ export const s3Spec = defineSourceSpec({
   },
   providers: ["s3"],
   connection: s3Connection,
-  options: [endpointOption],
+  options: [endpointOption, listVersionOption],
 });

@@ -1,5 +1,5 @@
 import { defineSourceSpec, endpointOption } from "../source-spec";
-import { S3_PATH } from "../s3/spec";
+import { listVersionOption, S3_PATH } from "../s3/spec";
 
 const WASABI_ENDPOINT = "https://s3.wasabisys.com";
 
@@ -19,6 +19,6 @@ export const wasabiSpec = defineSourceSpec({
     check: (uri) => S3_PATH.test(uri),
   },
   providers: ["s3"],
-  options: [{ ...endpointOption, placeholder: WASABI_ENDPOINT, hint: "Defaults to Wasabi's endpoint for the connection's region." }],
+  options: [{ ...endpointOption, placeholder: WASABI_ENDPOINT, hint: "Defaults to Wasabi's endpoint for the connection's region." }, listVersionOption],
   defaultEndpoint: WASABI_ENDPOINT,
 });
