@@ -15,8 +15,9 @@ import { fetchBenchmark } from "./fetch";
 import { jobsBenchmark } from "./jobs";
 import { factsBenchmark } from "./facts";
 import { storageBenchmark } from "./storage";
+import { cliBenchmark } from "./cli";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark, jobsBenchmark, factsBenchmark, storageBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark, jobsBenchmark, factsBenchmark, storageBenchmark, cliBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.
