@@ -32,34 +32,35 @@ function newestMtime(target: string): number {
   return newest;
 }
 
+/**
+ * The bench's own build directory (next.config.ts reads `CAIRN_NEXT_DIST_DIR`): an engineer's
+ * `next build` or an e2e run rebuilding `.next` cannot pull the build out from under a server
+ * being measured.
+ */
+const DIST_DIR = ".next-bench";
+
 function buildIsCurrent(root: string): boolean {
-  const buildId = path.join(root, ".next", "BUILD_ID");
+  const buildId = path.join(root, DIST_DIR, "BUILD_ID");
   if (!existsSync(buildId)) return false;
   const built = statSync(buildId).mtimeMs;
   return sourceEntries.every((entry) => newestMtime(path.join(root, entry)) <= built);
 }
 
-function otherBuildRunning(): boolean {
-  return spawnSync("pgrep", ["-f", "next build"], { encoding: "utf8" }).stdout.trim() !== "";
-}
-
 /**
- * Builds the app when the build is missing or stale. Another engineer's `next build` owns
- * `.next` while it runs, so this waits for it instead of racing it. A failed build falls back
- * to the previous one, loudly, so a half-edited page elsewhere does not block the benchmark.
+ * Builds the app into `DIST_DIR` when that build is missing or stale. A failed build falls back to
+ * the previous one, loudly, so a half-edited page elsewhere does not block the benchmark.
  */
 export async function ensureBuild(root: string, log: (message: string) => void): Promise<void> {
-  if (process.env.BENCH_SKIP_BUILD === "1" && existsSync(path.join(root, ".next", "BUILD_ID"))) return;
-  for (let waited = 0; otherBuildRunning(); waited += 5) {
-    if (waited === 0) log("another `next build` is running; waiting for it to finish…");
-    if (waited > 900) throw new Error("gave up waiting for the other `next build` after 15 minutes");
-    await sleep(5000);
-  }
+  if (process.env.BENCH_SKIP_BUILD === "1" && existsSync(path.join(root, DIST_DIR, "BUILD_ID"))) return;
   if (buildIsCurrent(root)) return;
-  log("building the app (no build, or sources changed since the last one)…");
-  const build = spawnSync(process.execPath, [nextBin(root), "build"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  log(`building the app into ${DIST_DIR} (no build, or sources changed since the last one)…`);
+  const build = spawnSync(process.execPath, [nextBin(root), "build"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, CAIRN_NEXT_DIST_DIR: DIST_DIR },
+  });
   if (build.status === 0) return;
-  if (!existsSync(path.join(root, ".next", "BUILD_ID"))) throw new Error("`next build` failed and there is no previous build");
+  if (!existsSync(path.join(root, DIST_DIR, "BUILD_ID"))) throw new Error("`next build` failed and there is no previous build");
   log("WARNING: `next build` failed; benchmarking the previous build, which may not match the sources");
 }
 
@@ -80,7 +81,7 @@ function embeddedEnv(dataDir: string, port: number, extra: Record<string, string
   const inherited = Object.entries(process.env).filter(
     ([key]) => !key.startsWith("CAIRN_") && key !== "DATABASE_URL" && !key.startsWith("AWS_"),
   );
-  return { ...Object.fromEntries(inherited), ...extra, NODE_ENV: "production", CAIRN_DATA_DIR: dataDir, PORT: String(port) };
+  return { ...Object.fromEntries(inherited), ...extra, NODE_ENV: "production", CAIRN_DATA_DIR: dataDir, CAIRN_NEXT_DIST_DIR: DIST_DIR, PORT: String(port) };
 }
 
 function parentOf(pid: number): number | null {
