@@ -1,4 +1,4 @@
-import { defineConfig, devices } from "@playwright/test";
+import { defineConfig, devices, type PlaywrightTestConfig } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT || 3100);
 export const baseURL = `http://127.0.0.1:${PORT}`;
@@ -8,6 +8,49 @@ export const slurmBaseURL = `http://127.0.0.1:${SLURM_PORT}`;
 /** The Slurm server serves the first server's build: it waits for a `.next` newer than this run. */
 const RUN_STARTED_AT = process.env.E2E_RUN_STARTED_AT || String(Date.now());
 process.env.E2E_RUN_STARTED_AT = RUN_STARTED_AT;
+
+/**
+ * A third Cairn, signing in only through a real OpenID Connect provider on loopback (e2e/oidc.spec.ts,
+ * e2e/oidc-provider.mjs); like the Slurm server it serves the first server's build, once that answers.
+ */
+const OIDC_CAIRN_PORT = Number(process.env.E2E_OIDC_CAIRN_PORT || 3102);
+// `localhost`: Next.js turns a loopback address in a request's URL into localhost, so that is the
+// origin of Auth.js's callback URL here; the browser must use it too to keep its cookies.
+export const oidcBaseURL = `http://localhost:${OIDC_CAIRN_PORT}`;
+const OIDC_ISSUER_PORT = Number(process.env.E2E_OIDC_PORT || 3190);
+export const oidcIssuer = `http://127.0.0.1:${OIDC_ISSUER_PORT}`;
+const OIDC_CLIENT = { id: "cairn-e2e", secret: "e2e-only-client-secret" };
+const oidcWebServers: Extract<PlaywrightTestConfig["webServer"], unknown[]> = [
+  {
+    command: "node e2e/oidc-provider.mjs",
+    url: `${oidcIssuer}/.well-known/openid-configuration`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    env: {
+      E2E_OIDC_PORT: String(OIDC_ISSUER_PORT),
+      E2E_OIDC_CLIENT_ID: OIDC_CLIENT.id,
+      E2E_OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+      E2E_OIDC_REDIRECT_URI: `${oidcBaseURL}/api/auth/callback/oidc`,
+    },
+  },
+  {
+    command: `until curl -sf ${baseURL}/api/health > /dev/null; do sleep 1; done; rm -rf .test-data/e2e-oidc && exec node node_modules/next/dist/bin/next start -p ${OIDC_CAIRN_PORT} -H 127.0.0.1`,
+    url: `http://127.0.0.1:${OIDC_CAIRN_PORT}/api/health`,
+    timeout: 360_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    env: {
+      CAIRN_DATA_DIR: ".test-data/e2e-oidc",
+      CAIRN_AGENT_SERVER_URL: oidcBaseURL,
+      CAIRN_OIDC_ISSUER: oidcIssuer,
+      CAIRN_OIDC_CLIENT_ID: OIDC_CLIENT.id,
+      CAIRN_OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+      CAIRN_OIDC_NAME: "Loopback ID",
+      CAIRN_PASSWORD_SIGNIN: "false",
+    },
+  },
+];
 
 export default defineConfig({
   testDir: "./e2e",
@@ -82,5 +125,6 @@ export default defineConfig({
         CAIRN_ORG_QUOTA_BYTES: String(2 * 1024 * 1024),
       },
     },
+    ...oidcWebServers,
   ],
 });

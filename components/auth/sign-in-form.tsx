@@ -1,6 +1,5 @@
 "use client";
 
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
@@ -16,6 +15,7 @@ export async function signInWithPassword(email: string, password: string): Promi
   return null;
 }
 
+/** The email and password form; where it goes after signing in is `next`. */
 export function SignInForm({ next }: { next: string }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
@@ -40,22 +40,12 @@ export function SignInForm({ next }: { next: string }) {
 
   return (
     <form onSubmit={submit} className="space-y-4">
-      <div>
-        <h1 className="text-lg font-semibold text-zinc-900">Sign in</h1>
-        <p className="mt-1 text-sm text-zinc-500">Welcome back. Sign in to manage your checkpoints.</p>
-      </div>
       <AuthField id="email" label="Email" type="email" autoComplete="email" required autoFocus />
       <AuthField id="password" label="Password" type="password" autoComplete="current-password" required />
       {error && <InlineError error={new Error(error)} />}
       <Button type="submit" className="w-full" pending={pending}>
         Sign in
       </Button>
-      <p className="text-center text-sm text-zinc-500">
-        No account yet?{" "}
-        <Link href="/signup" className="font-medium text-accent-600 hover:text-accent-700">
-          Create one
-        </Link>
-      </p>
     </form>
   );
 }

@@ -1,5 +1,5 @@
 import { ApiError } from "@/lib/api/errors";
-import type { AddMemberBody, CreateUserBody } from "@/lib/api/schemas/accounts";
+import type { AddMemberBody, CreateUserBody, MemberAddedResponse, MemberResponse, SignUpResponse, TokenCreatedResponse, TokenResponse } from "@/lib/api/schemas/accounts";
 import { config } from "@/lib/config";
 import type { Db } from "@/lib/db/client";
 import { isUniqueViolation } from "@/lib/db/errors";
@@ -17,9 +17,12 @@ import type { User } from "@/lib/db/schema";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
 import { generateToken, hashToken } from "./tokens";
 
-export async function signUp(db: Db, input: CreateUserBody) {
+export async function signUp(db: Db, input: CreateUserBody): Promise<SignUpResponse> {
   if (!config().signupEnabled) {
     throw new ApiError("forbidden", "Sign-up is turned off on this server. Ask an administrator to add you to an organization.");
+  }
+  if (!config().passwordSignIn) {
+    throw new ApiError("forbidden", `Password sign-in is turned off on this server: create your account by signing in to the console with ${config().oidc?.name ?? "single sign-on"}.`);
   }
   if (await findUserByEmail(db, input.email)) {
     throw new ApiError("conflict", "An account with this email already exists. Sign in instead.");
@@ -53,13 +56,13 @@ export async function userForToken(db: Db, token: string): Promise<User | null> 
   return findUserByTokenHash(db, hashToken(token));
 }
 
-export async function issueToken(db: Db, { userId, name }: { userId: string; name: string }) {
+export async function issueToken(db: Db, { userId, name }: { userId: string; name: string }): Promise<TokenCreatedResponse> {
   const { token, tokenHash, prefix } = generateToken();
   const row = await insertApiToken(db, { userId, name, tokenHash, prefix });
   return { id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString() };
 }
 
-export async function tokensOf(db: Db, { userId }: { userId: string }) {
+export async function tokensOf(db: Db, { userId }: { userId: string }): Promise<TokenResponse[]> {
   const rows = await listApiTokens(db, { userId });
   return rows.map((row) => ({
     id: row.id,
@@ -74,13 +77,13 @@ export async function revokeToken(db: Db, { userId, id }: { userId: string; id: 
   if (!(await deleteApiToken(db, { userId, id }))) throw new ApiError("not_found", "That token was not found.");
 }
 
-export async function membersOf(db: Db, { orgId }: { orgId: string }) {
+export async function membersOf(db: Db, { orgId }: { orgId: string }): Promise<MemberResponse[]> {
   const rows = await listMembers(db, { orgId });
   return rows.map((row) => ({ ...row, joinedAt: row.joinedAt.toISOString() }));
 }
 
 /** Adds an existing user to the org (or changes their role); only owners may make owners. */
-export async function addMember(db: Db, { orgId, actorRole }: { orgId: string; actorRole: string }, input: AddMemberBody) {
+export async function addMember(db: Db, { orgId, actorRole }: { orgId: string; actorRole: string }, input: AddMemberBody): Promise<MemberAddedResponse> {
   if (input.role === "owner" && actorRole !== "owner") {
     throw new ApiError("forbidden", "Only an owner can make someone an owner.");
   }

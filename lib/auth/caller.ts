@@ -1,5 +1,6 @@
 import { decode } from "next-auth/jwt";
 import { ApiError } from "@/lib/api/errors";
+import { config } from "@/lib/config";
 import type { Db } from "@/lib/db/client";
 import { findUserById, listMembershipsOfUser } from "@/lib/db/queries/accounts";
 import type { Role, User } from "@/lib/db/schema";
@@ -61,6 +62,9 @@ async function identify(db: Db, request: Request, allowBasic: boolean) {
     return { user, via: "token" as const };
   }
   if (scheme?.toLowerCase() === "basic" && allowBasic) {
+    if (!config().passwordSignIn) {
+      throw new ApiError("unauthorized", "Password sign-in is turned off on this server. Sign in to the console, create an API token on the Tokens page and send it as 'Authorization: Bearer <token>'.");
+    }
     const decoded = Buffer.from(value, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     const email = colon > 0 ? decoded.slice(0, colon) : "";

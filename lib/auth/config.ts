@@ -1,26 +1,36 @@
 import NextAuth from "next-auth";
-import Credentials from "next-auth/providers/credentials";
-import { z } from "zod";
-import { getDb } from "@/lib/db/client";
-import { verifyCredentials } from "./accounts";
-import { authSecret } from "./secret";
+import { NextRequest } from "next/server";
+import { authConfig } from "./auth-options";
 
-const credentials = z.object({ email: z.string().min(1), password: z.string().min(1) });
+// Configured per request, so the sign-in methods follow the running server's settings.
+const nextAuth = NextAuth(() => authConfig());
 
-export const { handlers, auth, signIn, signOut } = NextAuth({
-  trustHost: true,
-  secret: authSecret(),
-  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
-  pages: { signIn: "/signin" },
-  providers: [
-    Credentials({
-      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
-      async authorize(raw) {
-        const parsed = credentials.safeParse(raw);
-        if (!parsed.success) return null;
-        const user = await verifyCredentials(await getDb(), parsed.data.email, parsed.data.password);
-        return user ? { id: user.id, email: user.email, name: user.name } : null;
-      },
-    }),
-  ],
-});
+export const { auth, signIn, signOut } = nextAuth;
+
+const firstValue = (header: string | null) => header?.split(",")[0]?.trim() || null;
+
+/**
+ * The request at the address the browser used. Next.js hands route handlers a URL on its own
+ * listening address (`localhost`), and Auth.js makes the callback URL the identity provider must
+ * redirect to from it; so, unless `AUTH_URL` fixes the address, it comes from the Host header (or
+ * the proxy's X-Forwarded-Host and -Proto). A provider only redirects to callback URLs registered
+ * with it, so a forged Host cannot send a sign-in elsewhere.
+ */
+function asAddressed(request: NextRequest): NextRequest {
+  if (process.env.AUTH_URL || process.env.NEXTAUTH_URL) return request;
+  const host = firstValue(request.headers.get("x-forwarded-host")) ?? request.headers.get("host");
+  const given = new URL(request.url);
+  const protocol = firstValue(request.headers.get("x-forwarded-proto")) ?? given.protocol.replace(/:$/, "");
+  if (!host || !/^https?$/.test(protocol)) return request;
+  try {
+    const url = new URL(`${given.pathname}${given.search}`, `${protocol}://${host}`);
+    return url.origin === given.origin ? request : new NextRequest(url, request);
+  } catch {
+    return request;
+  }
+}
+
+export const handlers = {
+  GET: (request: NextRequest) => nextAuth.handlers.GET(asAddressed(request)),
+  POST: (request: NextRequest) => nextAuth.handlers.POST(asAddressed(request)),
+};

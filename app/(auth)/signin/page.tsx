@@ -1,11 +1,21 @@
 import type { Metadata } from "next";
-import { SignInForm } from "@/components/auth/sign-in-form";
+import { SignInPanel } from "@/components/auth/sign-in-panel";
+import { signInErrorMessage } from "@/lib/auth/sign-on";
+import { config } from "@/lib/config";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
-  const { callbackUrl } = await searchParams;
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+  const { callbackUrl, error } = await searchParams;
   // Only same-site paths: never send a user to another origin after sign-in.
   const next = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/checkpoints";
-  return <SignInForm next={next} />;
+  const settings = config();
+  const sso = settings.oidc?.name ?? null;
+  return (
+    <SignInPanel
+      next={next}
+      methods={{ sso, password: settings.passwordSignIn, signup: settings.signupEnabled }}
+      error={error ? signInErrorMessage(error, sso ?? "The identity provider") : null}
+    />
+  );
 }
