@@ -16,8 +16,9 @@ import { jobsBenchmark } from "./jobs";
 import { factsBenchmark } from "./facts";
 import { storageBenchmark } from "./storage";
 import { cliBenchmark } from "./cli";
+import { idleBenchmark } from "./idle";
 
-const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark, jobsBenchmark, factsBenchmark, storageBenchmark, cliBenchmark];
+const benchmarks: Benchmark[] = [uploadBenchmark, ingestBenchmark, listBenchmark, exportBenchmark, fetchBenchmark, jobsBenchmark, factsBenchmark, storageBenchmark, cliBenchmark, idleBenchmark];
 
 const root = path.resolve(import.meta.dirname, "..");
 // Under the repository (gitignored) so cp's files and the server's data share one filesystem.

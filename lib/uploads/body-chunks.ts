@@ -27,17 +27,38 @@ export function requestChunks(request: Request, signal?: AbortSignal): AsyncGene
 async function* nodeChunks(source: IncomingMessage, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   // Not destroyed on an early stop: the socket still carries the answer, and Node drains the rest.
   const chunks = source.iterator({ destroyOnReturn: false });
-  const aborted = signal && new Promise<"aborted">((resolve) => signal.addEventListener("abort", () => resolve("aborted"), { once: true }));
   try {
     for (;;) {
       if (signal?.aborted) return;
-      const next = aborted ? await Promise.race([chunks.next(), aborted]) : await chunks.next();
+      const next = signal ? await nextOrAbort(chunks, signal) : await chunks.next();
       if (next === "aborted" || next.done) return;
       yield next.value as Uint8Array;
     }
   } finally {
     void chunks.return?.(undefined);
   }
+}
+
+/**
+ * The next chunk, or "aborted" when `signal` fires first. The listener lives for this one read
+ * only: racing every read against one long-lived abort promise would keep each chunk reachable
+ * from that promise's reactions until the request ends (a whole upload in memory).
+ */
+function nextOrAbort(chunks: AsyncIterator<unknown>, signal: AbortSignal): Promise<IteratorResult<unknown> | "aborted"> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve("aborted");
+    signal.addEventListener("abort", onAbort, { once: true });
+    chunks.next().then(
+      (result) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The chunks of a web stream, read with its own reader; stopping early cancels it. */
