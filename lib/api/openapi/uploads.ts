@@ -25,7 +25,7 @@ export const uploadsArea: Area = {
       access: write,
       headers: { ...tusResumable, "Upload-Length": "The file's size in bytes.", "Upload-Metadata": "`checkpointId` and `path`, base64, as tus encodes them." },
       responses: { 201: empty("Created; PATCH its bytes to Location.", { Location: "The upload's URL.", ...tusResumable }) },
-      errors: [409, 412, 413, 422],
+      errors: [404, 409, 412, 413, 422],
     },
     {
       id: "tusUploadOptions",
