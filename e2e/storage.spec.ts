@@ -36,7 +36,7 @@ test("the Storage page charts what is stored, and a retention policy previews wh
   await page.getByRole("button", { name: "New policy" }).first().click();
   await page.getByLabel("Policy name").fill(`${series} latest 2`);
   await page.getByLabel("Checkpoints named").fill(`${series}-step-*`);
-  await page.getByLabel("The latest").fill("2");
+  await page.getByRole("spinbutton", { name: "The latest" }).fill("2");
   const form = page.getByRole("form", { name: "New retention policy" });
   await expect(form.getByRole("status")).toContainText("Would delete 2 of 4 matching checkpoints");
   const doomed = form.getByRole("list", { name: "Checkpoints the policy would delete" });
